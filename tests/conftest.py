@@ -1,0 +1,15 @@
+"""Shared test set-up: offscreen Qt, no downloads, quiet TensorFlow."""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Tests never download: the Keras dataset loaders refuse to fetch when this is set.
+os.environ["DESCENT_OFFLINE"] = "1"
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))

@@ -1,0 +1,490 @@
+"""What the engine offers, described as plain data: optimizers, losses and datasets.
+
+This module imports nothing but the standard library, so the window can build its forms from it
+before TensorFlow has finished importing, and the CLI can print `--help` from the same place.
+The Keras classes live in `trainers.optimizers` and `trainers.losses`; they validate their
+arguments against the ranges declared here, so a range is written once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+TASKS = ("regression", "binary", "multiclass")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter or option: its default, valid range and a one-line meaning.
+
+    `low` / `high` are bounds (None: unbounded); `low_open` / `high_open` say whether the bound
+    itself is excluded. `kind` is "float", "int", "bool" or "choice".
+    """
+
+    name: str
+    default: float | int | bool | str
+    help: str
+    kind: str = "float"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    log_scale: bool = False
+
+    def range_text(self) -> str:
+        """The valid range in interval notation, e.g. `(0, inf)` or `[0, 1)`."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return " | ".join(self.choices)
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        left = "(" if self.low is None or self.low_open else "["
+        right = ")" if self.high is None or self.high_open else "]"
+        return f"{left}{lo}, {hi}{right}"
+
+    def check(self, value, owner: str = ""):
+        """Return `value` converted to this parameter's kind, or raise ValueError naming it."""
+        prefix = f"{owner}: " if owner else ""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ValueError(
+                f"{prefix}`{self.name}` must be true or false. Received: {self.name}={value!r}"
+            )
+        if self.kind == "choice":
+            if value in self.choices:
+                return value
+            raise ValueError(
+                f"{prefix}`{self.name}` must be one of {', '.join(self.choices)}. "
+                f"Received: {self.name}={value!r}"
+            )
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{prefix}`{self.name}` must be a number. Received: {self.name}={value!r}"
+            ) from None
+        if self.kind == "int" and number != int(number):
+            raise ValueError(
+                f"{prefix}`{self.name}` must be a whole number. Received: {self.name}={value!r}"
+            )
+        inside = math.isfinite(number)
+        if inside and self.low is not None:
+            inside = number > self.low if self.low_open else number >= self.low
+        if inside and self.high is not None:
+            inside = number < self.high if self.high_open else number <= self.high
+        if not inside:
+            raise ValueError(
+                f"{prefix}`{self.name}` must be in {self.range_text()}. "
+                f"Received: {self.name}={value!r}"
+            )
+        return int(number) if self.kind == "int" else number
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def check_all(params: tuple[Param, ...], values: dict, owner: str) -> dict:
+    """Validate `values` against `params`; unknown names are refused with the known ones listed."""
+    known = {p.name: p for p in params}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(
+            f"{owner}: unknown option {', '.join(map(repr, unknown))}. "
+            f"Known: {', '.join(known) or 'none'}."
+        )
+    return {name: known[name].check(value, owner) for name, value in values.items()}
+
+
+# ----------------------------------------------------------------------------------- optimizers
+
+_LR = "learning rate eta: how far each update moves the weights"
+_EPS = "epsilon: small constant that keeps the division finite"
+
+
+def _lr(default: float) -> Param:
+    return Param("learning_rate", default, _LR, low=0.0, low_open=True, log_scale=True)
+
+
+def _rate(name: str, default: float, meaning: str) -> Param:
+    return Param(name, default, meaning, low=0.0, high=1.0, high_open=True)
+
+
+_EPSILON = Param("epsilon", 1e-7, _EPS, low=0.0, low_open=True, log_scale=True)
+_EWMA = Param(
+    "ewma",
+    True,
+    "true: v is the average of gradients (EQUATIONS.md); false: heavy-ball v <- beta*v + g "
+    "as in Keras and PyTorch",
+    kind="bool",
+)
+_MOMENTUM = _rate("momentum", 0.9, "beta: weight of the accumulated gradients in v")
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """An optimizer as the user meets it: name, display name, update rule and hyperparameters."""
+
+    name: str
+    display_name: str
+    equation: str
+    summary: str
+    params: tuple[Param, ...]
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+
+OPTIMIZERS: tuple[OptimizerInfo, ...] = (
+    OptimizerInfo(
+        "sgd",
+        "SGD",
+        "w <- w - eta * g",
+        "Plain gradient descent: every step moves against the gradient by eta times its size.",
+        (_lr(0.01),),
+    ),
+    OptimizerInfo(
+        "momentum",
+        "Momentum",
+        "v <- beta * v + (1 - beta) * g\nw <- w - eta * v",
+        "Moves along an average of recent gradients, which damps zig-zags and rolls through "
+        "small bumps.",
+        (_lr(0.01), _MOMENTUM, _EWMA),
+    ),
+    OptimizerInfo(
+        "nesterov",
+        "Nesterov momentum",
+        "v <- beta * v + (1 - beta) * g\nw <- w - eta * (beta * v + (1 - beta) * g)",
+        "Momentum that looks ahead: it corrects its course with the gradient where the "
+        "momentum is about to take it.",
+        (_lr(0.01), _MOMENTUM, _EWMA),
+    ),
+    OptimizerInfo(
+        "adagrad",
+        "AdaGrad",
+        "s <- s + g * g\nw <- w - eta * g / (sqrt(s) + eps)",
+        "A rate per weight that shrinks with the sum of all past squared gradients: good for "
+        "sparse features, but the rate only ever falls.",
+        (
+            _lr(0.01),
+            Param(
+                "initial_accumulator_value",
+                0.0,
+                "s0: starting value of the sum of squared gradients",
+                low=0.0,
+            ),
+            _EPSILON,
+        ),
+    ),
+    OptimizerInfo(
+        "adadelta",
+        "AdaDelta",
+        "a <- rho * a + (1 - rho) * g * g\n"
+        "u = sqrt(d + eps) / sqrt(a + eps) * g\n"
+        "d <- rho * d + (1 - rho) * u * u\n"
+        "w <- w - eta * u",
+        "Scales each step by the ratio of recent update sizes to recent gradient sizes, so it "
+        "needs little tuning of eta.",
+        (
+            _lr(1.0),
+            _rate("rho", 0.95, "rho: how much of the running averages is kept each step"),
+            _EPSILON,
+        ),
+    ),
+    OptimizerInfo(
+        "rmsprop",
+        "RMSprop",
+        "s <- rho * s + (1 - rho) * g * g\nw <- w - eta * g / (sqrt(s) + eps)",
+        "AdaGrad with a memory that fades: the per-weight rate follows recent gradients instead "
+        "of falling for ever.",
+        (
+            _lr(0.001),
+            _rate("rho", 0.9, "rho: how much of the running average of g^2 is kept each step"),
+            _EPSILON,
+        ),
+    ),
+    OptimizerInfo(
+        "adam",
+        "Adam",
+        "m <- b1 * m + (1 - b1) * g\n"
+        "v <- b2 * v + (1 - b2) * g * g\n"
+        "m^ = m / (1 - b1^t) ;  v^ = v / (1 - b2^t)\n"
+        "w <- w - eta * m^ / (sqrt(v^) + eps)",
+        "Momentum (m) and RMSprop's per-weight scaling (v) together, with bias correction for "
+        "the first steps.",
+        (
+            _lr(0.001),
+            _rate("beta_1", 0.9, "b1: decay of the average of gradients m"),
+            _rate("beta_2", 0.999, "b2: decay of the average of squared gradients v"),
+            _EPSILON,
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------------------- losses
+
+_FROM_LOGITS = Param(
+    "from_logits",
+    False,
+    "true: the model outputs raw scores (logits); false: probabilities",
+    kind="bool",
+)
+_DELTA = "delta: where the loss changes from quadratic to linear"
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """A loss: name, display name, per-sample formula, the tasks it fits and its options."""
+
+    name: str
+    display_name: str
+    equation: str
+    summary: str
+    tasks: tuple[str, ...]
+    params: tuple[Param, ...] = ()
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+
+LOSSES: tuple[LossInfo, ...] = (
+    LossInfo(
+        "mse",
+        "Mean squared error",
+        "mean(e^2),  e = y - y_hat",
+        "Punishes large errors most; sensitive to outliers.",
+        ("regression",),
+    ),
+    LossInfo(
+        "mae",
+        "Mean absolute error",
+        "mean(|e|)",
+        "Robust to outliers, but its gradient has the same size everywhere, so it converges "
+        "slowly near the answer.",
+        ("regression",),
+    ),
+    LossInfo(
+        "rmse",
+        "Root mean squared error",
+        "sqrt(mean over the batch of e^2)",
+        "The square root of the batch MSE: in the units of the target.",
+        ("regression",),
+    ),
+    LossInfo(
+        "smooth_l1",
+        "Smooth L1",
+        "0.5 * e^2 / delta   if |e| < delta\n|e| - 0.5 * delta   otherwise",
+        "Quadratic near zero and linear beyond: no exploding gradient, no kink.",
+        ("regression",),
+        (Param("delta", 1.0, _DELTA, low=0.0, low_open=True),),
+    ),
+    LossInfo(
+        "huber",
+        "Huber",
+        "0.5 * e^2                     if |e| <= delta\ndelta * (|e| - 0.5 * delta)   otherwise",
+        "Huber's form of Smooth L1: the same shape, scaled by delta.",
+        ("regression",),
+        (Param("delta", 1.0, _DELTA, low=0.0, low_open=True),),
+    ),
+    LossInfo(
+        "binary_crossentropy",
+        "Binary cross-entropy",
+        "-(y log p + (1 - y) log(1 - p))",
+        "For two classes: p is the predicted probability of class 1.",
+        ("binary",),
+        (_FROM_LOGITS,),
+    ),
+    LossInfo(
+        "categorical_crossentropy",
+        "Categorical cross-entropy",
+        "-sum_k y_k log softmax(z)_k",
+        "For several classes with one-hot labels.",
+        ("binary", "multiclass"),
+        (_FROM_LOGITS,),
+    ),
+    LossInfo(
+        "sparse_categorical_crossentropy",
+        "Sparse categorical cross-entropy",
+        "-log softmax(z)_y",
+        "Categorical cross-entropy with an integer label instead of a one-hot vector.",
+        ("binary", "multiclass"),
+        (_FROM_LOGITS,),
+    ),
+)
+
+# ------------------------------------------------------------------------------------- datasets
+
+
+def _samples(default: int) -> Param:
+    return Param(
+        "samples", default, "number of points generated", kind="int", low=4, high=1_000_000
+    )
+
+
+def _noise(default: float) -> Param:
+    return Param("noise", default, "standard deviation of the noise added", low=0.0, high=10.0)
+
+
+_DATA_SEED = Param(
+    "seed",
+    0,
+    "seed of the generator: the same seed gives the same points",
+    kind="int",
+    low=0,
+    high=2**31 - 1,
+)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A built-in dataset: where it comes from (`kind`), its task and its options."""
+
+    name: str
+    display_name: str
+    kind: str  # "generated", "scikit-learn" or "keras"
+    task: str
+    description: str
+    params: tuple[Param, ...] = ()
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+
+def _generated(name, display, task, description, samples=400, noise=0.1) -> DatasetInfo:
+    return DatasetInfo(
+        name,
+        display,
+        "generated",
+        task,
+        description,
+        (_samples(samples), _noise(noise), _DATA_SEED),
+    )
+
+
+DATASETS: tuple[DatasetInfo, ...] = (
+    _generated("moons", "Two moons", "binary", "Two interleaving half circles (2-D)"),
+    _generated("circles", "Circles", "binary", "A ring around a disc (2-D)", noise=0.05),
+    _generated("spirals", "Spirals", "binary", "Two interleaved spirals (2-D), hard for a line"),
+    _generated("xor", "XOR", "binary", "Four quadrants, opposite ones share a class (2-D)"),
+    _generated("blobs", "Blobs", "multiclass", "Three Gaussian clusters (2-D)", noise=1.0),
+    _generated("sine", "Sine", "regression", "y = sin(x) plus noise (1-D)"),
+    _generated(
+        "linear_outliers",
+        "Line with outliers",
+        "regression",
+        "y = 2x + 1 plus noise, with 10% gross outliers (1-D)",
+        noise=0.2,
+    ),
+    DatasetInfo(
+        "iris", "Iris", "scikit-learn", "multiclass", "150 flowers, 4 measurements, 3 species"
+    ),
+    DatasetInfo(
+        "wine",
+        "Wine",
+        "scikit-learn",
+        "multiclass",
+        "178 wines, 13 chemical measurements, 3 cultivars",
+    ),
+    DatasetInfo(
+        "breast_cancer",
+        "Breast cancer",
+        "scikit-learn",
+        "binary",
+        "569 tumours, 30 features, malignant or benign",
+    ),
+    DatasetInfo(
+        "digits",
+        "Digits (8x8)",
+        "scikit-learn",
+        "multiclass",
+        "1,797 handwritten digits, 8x8 pixels, 10 classes",
+    ),
+    DatasetInfo(
+        "diabetes",
+        "Diabetes",
+        "scikit-learn",
+        "regression",
+        "442 patients, 10 measurements, disease progression after a year",
+    ),
+    DatasetInfo(
+        "mnist",
+        "MNIST",
+        "keras",
+        "multiclass",
+        "70,000 handwritten digits, 28x28 grey (needs mnist.npz in the Keras cache)",
+    ),
+    DatasetInfo(
+        "fashion_mnist",
+        "Fashion-MNIST",
+        "keras",
+        "multiclass",
+        "70,000 clothing images, 28x28 grey, 10 classes (Keras cache)",
+    ),
+    DatasetInfo(
+        "cifar10",
+        "CIFAR-10",
+        "keras",
+        "multiclass",
+        "60,000 colour images, 32x32, 10 classes (Keras cache)",
+    ),
+)
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """The catalog entry of built-in dataset `name`; ValueError listing the known ones otherwise."""
+    return _lookup(DATASETS, name, "dataset")
+
+
+DEFAULT_LOSS = {
+    "regression": "mse",
+    "binary": "binary_crossentropy",
+    "multiclass": "sparse_categorical_crossentropy",
+}
+
+
+def losses_for(task: str) -> list[LossInfo]:
+    """The losses that fit `task` ("regression", "binary" or "multiclass")."""
+    return [loss for loss in LOSSES if task in loss.tasks]
+
+
+def optimizer_info(name: str) -> OptimizerInfo:
+    """The catalog entry of optimizer `name`; ValueError listing the known names otherwise."""
+    return _lookup(OPTIMIZERS, name, "optimizer")
+
+
+def loss_info(name: str) -> LossInfo:
+    """The catalog entry of loss `name`; ValueError listing the known names otherwise."""
+    return _lookup(LOSSES, name, "loss")
+
+
+def _lookup(entries, name: str, what: str):
+    for entry in entries:
+        if entry.name == name:
+            return entry
+    known = ", ".join(e.name for e in entries)
+    raise ValueError(f"Unknown {what} {name!r}. Known: {known}.")
+
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_LOSS",
+    "DatasetInfo",
+    "dataset_info",
+    "LOSSES",
+    "OPTIMIZERS",
+    "TASKS",
+    "LossInfo",
+    "OptimizerInfo",
+    "Param",
+    "check_all",
+    "loss_info",
+    "losses_for",
+    "optimizer_info",
+]

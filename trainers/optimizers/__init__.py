@@ -1,0 +1,1 @@
+"""Our optimizers (being written)."""
