@@ -1,11 +1,22 @@
-"""Descent's single entry point: the window by default, headless sub-commands otherwise."""
+"""Descent's single entry point: the window by default, headless sub-commands otherwise.
+
+`python main.py` opens the window; `python main.py list | train ...` runs headless. The window's
+path must not import TensorFlow before the window is up, so sub-commands are told apart by name
+before anything from `trainers` is imported.
+"""
 
 import sys
+
+COMMANDS = {"list", "train", "compare", "runs", "-h", "--help"}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run Descent; returns the process exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        from trainers.cli import main as cli_main
+
+        return cli_main(argv)
     from gui.app import run_app
 
     return run_app(argv)

@@ -1,0 +1,89 @@
+"""Writing a run to a folder: config.json, history.csv, steps.csv and model.keras.
+
+The same files come from `main.py train --out DIR` and from the window's "Save run".
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from trainers.errors import TrainingError
+from trainers.session import RunResult
+
+
+def history_columns(history: dict[str, list[float]]) -> list[str]:
+    """loss, val_loss first, then the metrics, training before validation."""
+    keys = [k for k in ("loss", "val_loss") if k in history]
+    rest = sorted(k for k in history if k not in keys and not k.startswith("val_"))
+    for key in rest:
+        keys.append(key)
+        if f"val_{key}" in history:
+            keys.append(f"val_{key}")
+    keys += sorted(k for k in history if k not in keys)
+    return keys
+
+
+def write_curves(result: RunResult, out: Path) -> None:
+    """history.csv (one row per epoch) and steps.csv (one row per reported step)."""
+    columns = history_columns(result.history)
+    with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["epoch", *columns])
+        for i in range(result.epochs_done):
+            row = [i + 1]
+            for key in columns:
+                values = result.history.get(key, [])
+                row.append(repr(values[i]) if i < len(values) else "")
+            writer.writerow(row)
+    with open(out / "steps.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["step", "loss"])
+        for step, loss in zip(
+            result.step_numbers.tolist(), result.step_losses.tolist(), strict=True
+        ):
+            writer.writerow([step, repr(loss)])
+
+
+def save_run(result: RunResult, out_dir: str | Path, *, save_model: bool = True) -> Path:
+    """Write the run into `out_dir` (created if needed); returns the folder.
+
+    The curves are written first, so a model that fails to save loses nothing else; that
+    failure is then raised as a TrainingError naming the folder.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        summary = {
+            "status": result.status,
+            "message": result.message,
+            "epochs_done": result.epochs_done,
+            "duration_s": round(result.duration_s, 3),
+        }
+        if result.info is not None:
+            summary.update(
+                dataset=result.info.dataset_summary,
+                loss=result.info.loss,
+                model=result.info.model_summary,
+                batch_size=result.info.batch_size,
+                steps_per_execution=result.info.steps_per_execution,
+                device=result.info.device,
+            )
+        document = {"config": result.config.to_dict(), "result": summary}
+        (out / "config.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        write_curves(result, out)
+    except OSError as exc:
+        raise TrainingError(
+            f"Cannot write the run to {out}: {exc.strerror or exc}. Choose a folder you can "
+            f"write to."
+        ) from None
+    if save_model and result.model is not None:
+        try:
+            result.model.save(out / "model.keras")
+        except Exception as exc:  # OSError, h5/zip errors: all mean "could not save here"
+            raise TrainingError(
+                f"The curves were saved in {out}, but the model could not be saved there: "
+                f"{exc}. Check the folder is writable and the disk has room."
+            ) from None
+    return out
