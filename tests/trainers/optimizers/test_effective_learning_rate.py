@@ -1,0 +1,83 @@
+"""`effective_learning_rate()`: the per-weight rate averaged over weights, read from the state."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from trainers import optimizers
+
+
+def _constant_gradient_rates(optimizer, steps: int, gradient=(0.5, -2.0, 1.0)) -> np.ndarray:
+    """The reading after each of `steps` updates with the same gradient."""
+    variable = keras.Variable(np.zeros(len(gradient), dtype=np.float32))
+    optimizer.build([variable])
+    g = tf.constant(gradient, dtype=tf.float32)
+    rates = []
+    for _ in range(steps):
+        optimizer.apply_gradients([(g, variable)])
+        rates.append(float(optimizer.effective_learning_rate()))
+    return np.array(rates)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov"])
+def test_is_the_learning_rate_without_per_weight_scaling(name):
+    rates = _constant_gradient_rates(optimizers.get(name, learning_rate=0.03), steps=3)
+    np.testing.assert_allclose(rates, 0.03, rtol=1e-6)
+
+
+def test_adagrad_rate_only_falls():
+    rates = _constant_gradient_rates(optimizers.Adagrad(learning_rate=0.1), steps=30)
+    assert np.all(np.diff(rates) < 0)
+    # After t steps s = t * g * g: the mean of 0.1 / (sqrt(t) * |g|) over g = [0.5, 2, 1].
+    expected = 0.1 / np.sqrt(30) * np.mean(1 / np.array([0.5, 2.0, 1.0]))
+    assert rates[-1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_rmsprop_rate_levels_off():
+    rates = _constant_gradient_rates(optimizers.RMSprop(learning_rate=0.01, rho=0.9), steps=120)
+    assert np.all(np.diff(rates) < 0)  # s = (1 - rho^t) g*g rises towards g*g ...
+    assert abs(rates[-1] - rates[-2]) < 1e-6 * rates[-1]  # ... and stops there
+    expected = np.mean(0.01 / (np.array([0.5, 2.0, 1.0]) + 1e-7))
+    assert rates[-1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_adam_rate_is_flat_under_a_constant_gradient():
+    # The bias correction makes v^ = g * g exactly from the first step on.
+    rates = _constant_gradient_rates(optimizers.Adam(learning_rate=0.01), steps=10)
+    expected = np.mean(0.01 / (np.array([0.5, 2.0, 1.0]) + 1e-7))
+    np.testing.assert_allclose(rates, expected, rtol=1e-4)
+
+
+def test_adadelta_rate_reads_both_averages():
+    optimizer = optimizers.Adadelta(rho=0.9, epsilon=1e-6)
+    rates = _constant_gradient_rates(optimizer, steps=5)
+    a = optimizer._grad_averages[0].numpy().astype(np.float64)
+    d = optimizer._update_averages[0].numpy().astype(np.float64)
+    expected = np.mean(1.0 * np.sqrt(d + 1e-6) / np.sqrt(a + 1e-6))
+    assert rates[-1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_each_weight_counts_once_across_variables():
+    small = keras.Variable(np.zeros(1, dtype=np.float32))
+    large = keras.Variable(np.zeros(3, dtype=np.float32))
+    optimizer = optimizers.Adagrad(learning_rate=1.0, initial_accumulator_value=0.0)
+    optimizer.build([small, large])
+    optimizer.apply_gradients([(tf.constant([1.0]), small), (tf.constant([2.0, 2.0, 2.0]), large)])
+    # Rates 1/1 for the one weight and 1/2 for the three: the mean of four weights is 0.625.
+    assert float(optimizer.effective_learning_rate()) == pytest.approx(0.625, rel=1e-5)
+
+
+@pytest.mark.parametrize("name", list(optimizers.CLASSES))
+def test_traces_under_xla_and_reads_before_build(name):
+    optimizer = optimizers.get(name)
+    before = float(optimizer.effective_learning_rate())
+    assert np.isfinite(before) and before > 0
+
+    variable = keras.Variable(np.ones((2, 2), dtype=np.float32))
+    optimizer.build([variable])
+    # Before the first step the built state is the initial one: the same reading.
+    assert float(optimizer.effective_learning_rate()) == pytest.approx(before, rel=1e-6)
+    optimizer.apply_gradients([(tf.fill((2, 2), 0.3), variable)])
+    read = tf.function(optimizer.effective_learning_rate, jit_compile=True)
+    assert float(read()) == pytest.approx(float(optimizer.effective_learning_rate()), rel=1e-6)

@@ -1,0 +1,70 @@
+"""What every optimizer here shares: arguments checked against the catalog, and a mean over weights.
+
+The ranges and defaults live in `trainers.catalog`, written once; the classes ask it here so the
+window, the CLI and the Keras classes refuse the same values with the same message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import keras
+from keras import ops
+
+from trainers.catalog import optimizer_info
+
+
+def defaults(optimizer: str) -> dict:
+    """The catalog's default of every hyperparameter of `optimizer`, by name."""
+    return optimizer_info(optimizer).defaults()
+
+
+def is_schedule(learning_rate) -> bool:
+    """True for a `LearningRateSchedule` or a callable: Keras evaluates those at each step."""
+    return isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule) or callable(
+        learning_rate
+    )
+
+
+def checked(optimizer: str, owner: str, **values) -> dict:
+    """`values` converted and range-checked against the catalog entry of `optimizer`.
+
+    Raises the catalog's ValueError, which names `owner`, the argument and the value received
+    ("Adam: `beta_1` must be in [0, 1). Received: beta_1=1.5"). A learning rate that is a schedule
+    or a callable is passed through unchecked: its values are only known step by step.
+    """
+    info = optimizer_info(optimizer)
+    result = {}
+    for name, value in values.items():
+        if name == "learning_rate" and is_schedule(value):
+            result[name] = value
+        else:
+            result[name] = info.param(name).check(value, owner)
+    return result
+
+
+def mean_over_weights(rates: Iterable):
+    """The mean of per-weight rate tensors over every element of every one (a scalar tensor).
+
+    Each weight counts once, whichever variable it sits in. Shapes are static, so this traces
+    under `tf.function` and XLA.
+    """
+    total = ops.zeros((), dtype="float32")
+    count = 0
+    for rate in rates:
+        total = ops.add(total, ops.sum(ops.cast(rate, "float32")))
+        count += math.prod(tuple(rate.shape))
+    return ops.divide(total, float(max(count, 1)))
+
+
+def current_state(optimizer: keras.optimizers.Optimizer, attribute: str, initial: float) -> list:
+    """The state list `optimizer.<attribute>` as float32 tensors, for a read-only diagnostic.
+
+    Variables Keras keeps no state for (`None` entries) are skipped. Before `build` there is no
+    state yet: one scalar at the `initial` value stands in, so the reading before the first step
+    is the one the freshly built state would give.
+    """
+    if not optimizer.built:
+        return [ops.full((), initial, dtype="float32")]
+    return [ops.cast(v, "float32") for v in getattr(optimizer, attribute) if v is not None]

@@ -1,0 +1,99 @@
+"""AdaDelta: steps scaled by the ratio of recent update sizes to recent gradient sizes."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from trainers.optimizers._common import checked, current_state, defaults, mean_over_weights
+
+_DEFAULTS = defaults("adadelta")
+
+
+@keras.saving.register_keras_serializable(package="descent")
+class Adadelta(keras.optimizers.Optimizer):
+    """AdaDelta: RMSprop whose rate is the root of a running average of past squared updates.
+
+    Update rule, for each weight `w` with gradient `g`:
+
+    ```python
+    a = rho * a + (1 - rho) * g * g
+    u = sqrt(d + epsilon) / sqrt(a + epsilon) * g
+    d = rho * d + (1 - rho) * u * u
+    w = w - learning_rate * u
+    ```
+
+    `a` and `d` start at 0; `epsilon` sits inside both roots, as in the paper and in Keras.
+    The units of `u` are those of `w`, so `learning_rate` is 1.0 in the paper. Zeiler (2012),
+    "ADADELTA: An Adaptive Learning Rate Method".
+
+    Args:
+        learning_rate: A float > 0, a `keras.optimizers.schedules.LearningRateSchedule`, or a
+            callable taking no arguments that returns the rate. Defaults to `1.0`.
+        rho: In [0, 1), how much of the running averages `a` and `d` is kept each step.
+            Defaults to `0.95`.
+        epsilon: A float > 0 that keeps the roots and the division finite. Defaults to `1e-7`.
+        **kwargs: Keras's base optimizer keywords (`name`, `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
+            `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
+    """
+
+    def __init__(
+        self,
+        learning_rate=_DEFAULTS["learning_rate"],
+        rho=_DEFAULTS["rho"],
+        epsilon=_DEFAULTS["epsilon"],
+        **kwargs,
+    ):
+        hp = checked(
+            "adadelta",
+            type(self).__name__,
+            learning_rate=learning_rate,
+            rho=rho,
+            epsilon=epsilon,
+        )
+        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
+        self.rho = hp["rho"]
+        self.epsilon = hp["epsilon"]
+
+    def build(self, var_list):
+        """Create the running averages of squared gradients `a` and squared updates `d`."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._grad_averages, self._update_averages = self.add_optimizer_variables(
+            var_list, ["grad_average", "update_average"]
+        )
+
+    def update_step(self, gradient, variable, learning_rate):
+        """Update `a`, take the step `u` that the two averages give, then fold `u` into `d`."""
+        lr = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        rho = ops.cast(self.rho, variable.dtype)
+        epsilon = ops.cast(self.epsilon, variable.dtype)
+        index = self._get_variable_index(variable)
+        a = self._grad_averages[index]
+        d = self._update_averages[index]
+
+        new_a = ops.add(ops.multiply(rho, a), ops.multiply(1.0 - rho, ops.square(gradient)))
+        ratio = ops.divide(ops.sqrt(ops.add(d, epsilon)), ops.sqrt(ops.add(new_a, epsilon)))
+        u = ops.multiply(ratio, gradient)
+        new_d = ops.add(ops.multiply(rho, d), ops.multiply(1.0 - rho, ops.square(u)))
+        self.assign(a, new_a)
+        self.assign(d, new_d)
+        self.assign_sub(variable, ops.multiply(lr, u))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rho": self.rho, "epsilon": self.epsilon})
+        return config
+
+    def effective_learning_rate(self):
+        """`learning_rate * sqrt(d + epsilon) / sqrt(a + epsilon)` averaged over weights."""
+        lr = ops.cast(self.learning_rate, "float32")
+        a_list = current_state(self, "_grad_averages", 0.0)
+        d_list = current_state(self, "_update_averages", 0.0)
+        return mean_over_weights(
+            lr * ops.sqrt(d + self.epsilon) / ops.sqrt(a + self.epsilon)
+            for a, d in zip(a_list, d_list, strict=True)
+        )

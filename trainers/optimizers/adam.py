@@ -1,0 +1,110 @@
+"""Adam: momentum on the gradient and RMSprop's scaling, both bias-corrected."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from trainers.optimizers._common import checked, current_state, defaults, mean_over_weights
+
+_DEFAULTS = defaults("adam")
+
+
+@keras.saving.register_keras_serializable(package="descent")
+class Adam(keras.optimizers.Optimizer):
+    """Adam: a running average of gradients divided by the root of one of squared gradients.
+
+    Update rule at step `t = 1, 2, ...`, for each weight `w` with gradient `g`:
+
+    ```python
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g * g
+    m_hat = m / (1 - beta_1 ** t)
+    v_hat = v / (1 - beta_2 ** t)
+    w = w - learning_rate * m_hat / (sqrt(v_hat) + epsilon)
+    ```
+
+    `m` and `v` start at 0; the bias corrections undo that start in the first steps. `epsilon`
+    is added to the corrected root, as in Algorithm 1 of the paper (Keras's own Adam folds the
+    corrections into the learning rate instead). Kingma & Ba (2014), "Adam: A Method for
+    Stochastic Optimization".
+
+    Args:
+        learning_rate: A float > 0, a `keras.optimizers.schedules.LearningRateSchedule`, or a
+            callable taking no arguments that returns the rate. Defaults to `0.001`.
+        beta_1: In [0, 1), the decay of the average of gradients `m`. Defaults to `0.9`.
+        beta_2: In [0, 1), the decay of the average of squared gradients `v`.
+            Defaults to `0.999`.
+        epsilon: A float > 0 that keeps the division finite. Defaults to `1e-7`.
+        **kwargs: Keras's base optimizer keywords (`name`, `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
+            `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
+    """
+
+    def __init__(
+        self,
+        learning_rate=_DEFAULTS["learning_rate"],
+        beta_1=_DEFAULTS["beta_1"],
+        beta_2=_DEFAULTS["beta_2"],
+        epsilon=_DEFAULTS["epsilon"],
+        **kwargs,
+    ):
+        hp = checked(
+            "adam",
+            type(self).__name__,
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+        )
+        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
+        self.beta_1 = hp["beta_1"]
+        self.beta_2 = hp["beta_2"]
+        self.epsilon = hp["epsilon"]
+
+    def build(self, var_list):
+        """Create the averages of gradients `m` and of squared gradients `v`, zero."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            var_list, ["momentum", "velocity"]
+        )
+
+    def update_step(self, gradient, variable, learning_rate):
+        """Update `m` and `v`, correct their bias for step `t`, and step by their ratio."""
+        lr = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        beta_1 = ops.cast(self.beta_1, variable.dtype)
+        beta_2 = ops.cast(self.beta_2, variable.dtype)
+        epsilon = ops.cast(self.epsilon, variable.dtype)
+        # The counter is incremented after the update, so this step is t = iterations + 1.
+        t = ops.cast(self.iterations + 1, variable.dtype)
+        index = self._get_variable_index(variable)
+        m = self._momentums[index]
+        v = self._velocities[index]
+
+        new_m = ops.add(ops.multiply(beta_1, m), ops.multiply(1.0 - beta_1, gradient))
+        new_v = ops.add(ops.multiply(beta_2, v), ops.multiply(1.0 - beta_2, ops.square(gradient)))
+        self.assign(m, new_m)
+        self.assign(v, new_v)
+        m_hat = ops.divide(new_m, 1.0 - ops.power(beta_1, t))
+        v_hat = ops.divide(new_v, 1.0 - ops.power(beta_2, t))
+        step = ops.divide(m_hat, ops.add(ops.sqrt(v_hat), epsilon))
+        self.assign_sub(variable, ops.multiply(lr, step))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
+
+    def effective_learning_rate(self):
+        """`learning_rate / (sqrt(v_hat) + epsilon)`, the rate applied to `m_hat`, averaged over
+        weights. `v_hat` is `v` corrected for the steps taken so far (at least 1)."""
+        lr = ops.cast(self.learning_rate, "float32")
+        t = ops.maximum(ops.cast(self.iterations, "float32"), 1.0)
+        correction = 1.0 - ops.power(ops.cast(self.beta_2, "float32"), t)
+        states = current_state(self, "_velocities", 0.0)
+        return mean_over_weights(
+            ops.divide(lr, ops.sqrt(v / correction) + self.epsilon) for v in states
+        )

@@ -1,0 +1,88 @@
+"""Gradient descent with momentum: steps follow an average of recent gradients."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from trainers.optimizers._common import checked, defaults
+
+_DEFAULTS = defaults("momentum")
+
+
+@keras.saving.register_keras_serializable(package="descent")
+class Momentum(keras.optimizers.Optimizer):
+    """Momentum: each weight moves along a running average `v` of its gradients.
+
+    Update rule, for each weight `w` with gradient `g` and `beta = momentum`:
+
+    ```python
+    # ewma=True (default): v is the exponentially weighted average of the gradients
+    v = beta * v + (1 - beta) * g
+    w = w - learning_rate * v
+
+    # ewma=False: heavy-ball, as in keras.optimizers.SGD(momentum=beta) and PyTorch
+    v = beta * v + g
+    w = w - learning_rate * v
+    ```
+
+    Both forms follow the same path: heavy-ball with `learning_rate` equals the average with
+    `learning_rate / (1 - beta)`. `v` starts at 0. Polyak (1964), "Some methods of speeding up the
+    convergence of iteration methods".
+
+    Args:
+        learning_rate: A float > 0, a `keras.optimizers.schedules.LearningRateSchedule`, or a
+            callable taking no arguments that returns the rate. Defaults to `0.01`.
+        momentum: beta in [0, 1), the weight kept on the accumulated gradients. Defaults to `0.9`.
+        ewma: True for the averaged form above, False for heavy-ball. Defaults to `True`.
+        **kwargs: Keras's base optimizer keywords (`name`, `weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
+            `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
+    """
+
+    def __init__(
+        self,
+        learning_rate=_DEFAULTS["learning_rate"],
+        momentum=_DEFAULTS["momentum"],
+        ewma=_DEFAULTS["ewma"],
+        **kwargs,
+    ):
+        hp = checked(
+            "momentum",
+            type(self).__name__,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            ewma=ewma,
+        )
+        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
+        self.momentum = hp["momentum"]
+        self.ewma = hp["ewma"]
+
+    def build(self, var_list):
+        """Create the velocity `v`, one zero tensor per model variable."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+
+    def update_step(self, gradient, variable, learning_rate):
+        """Fold `gradient` into the velocity, then move `variable` along it."""
+        lr = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        beta = ops.cast(self.momentum, variable.dtype)
+        # The average weighs the new gradient by 1 - beta; heavy-ball adds it whole.
+        new_weight = ops.subtract(1.0, beta) if self.ewma else ops.ones((), variable.dtype)
+        v = self._velocities[self._get_variable_index(variable)]
+
+        new_v = ops.add(ops.multiply(beta, v), ops.multiply(new_weight, gradient))
+        self.assign(v, new_v)
+        self.assign_sub(variable, ops.multiply(lr, new_v))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"momentum": self.momentum, "ewma": self.ewma})
+        return config
+
+    def effective_learning_rate(self):
+        """The step size per unit of `v`, averaged over weights: `learning_rate` itself."""
+        return ops.cast(self.learning_rate, "float32")
