@@ -332,19 +332,13 @@ def _noise(default: float) -> Param:
     return Param("noise", default, "standard deviation of the noise added", low=0.0, high=10.0)
 
 
-_DATA_SEED = Param(
-    "seed",
-    0,
-    "seed of the generator: the same seed gives the same points",
-    kind="int",
-    low=0,
-    high=2**31 - 1,
-)
-
-
 @dataclass(frozen=True)
 class DatasetInfo:
-    """A built-in dataset: where it comes from (`kind`), its task and its options."""
+    """A built-in dataset: where it comes from (`kind`), its task and its options.
+
+    Generated datasets take `samples` and `noise`; the run's seed decides both the points and
+    the validation split, so one number reproduces a run.
+    """
 
     name: str
     display_name: str
@@ -364,7 +358,7 @@ def _generated(name, display, task, description, samples=400, noise=0.1) -> Data
         "generated",
         task,
         description,
-        (_samples(samples), _noise(noise), _DATA_SEED),
+        (_samples(samples), _noise(noise)),
     )
 
 
