@@ -12,7 +12,12 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from trainers import catalog, errors, losses, optimizers  # noqa: E402
-from trainers import datasets  # noqa: E402
+from trainers import (  # noqa: E402
+    catalog,
+    datasets,  # noqa: E402
+    errors,
+    losses,
+    optimizers,
+)
 
 __all__ = ["catalog", "datasets", "errors", "losses", "optimizers"]

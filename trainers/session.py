@@ -30,6 +30,7 @@ from trainers.errors import ConfigError, DescentError, TrainingError
 # Aim for one chunk of steps every ~30 ms: 20-50 events a second whatever the model.
 TARGET_CHUNK_SECONDS = 0.03
 MAX_STEPS_PER_EXECUTION = 128
+VALIDATION_BATCH = 1024  # the validation loss is a mean over samples: big batches are faster
 
 
 @dataclass
@@ -135,6 +136,44 @@ def choose_steps_per_execution(model: keras.Model, batch_size: int, steps_per_ep
     step_seconds = 3e-4 + flops / 2e9
     steps = int(TARGET_CHUNK_SECONDS / step_seconds)
     return max(1, min(steps, steps_per_epoch, MAX_STEPS_PER_EXECUTION))
+
+
+def epoch_order(n: int, seed: int, epoch: int):
+    """The order in which epoch `epoch` (0-based) visits the `n` training samples.
+
+    A pure function of (seed, epoch), so compare runs see the data in the same order, a rerun
+    sees it again, and a test can rebuild it. TensorFlow tensor of int64 indices.
+    """
+    import tensorflow as tf
+
+    key = tf.stack([tf.constant(seed, tf.int64), tf.cast(epoch, tf.int64)])
+    return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
+
+
+class ShuffledBatches:
+    """The training batches, in `epoch_order(n, seed, epoch)` for the epoch being trained.
+
+    Keras's own `shuffle=True` on arrays draws its permutation inside a seeded tf.data map that
+    restarts with every epoch's iterator under `keras.utils.set_random_seed`: every epoch saw
+    the batches in the same order, and the step curve showed the same spike at each epoch's
+    start. Here the reporter sets `epoch` before each epoch's iterator is made.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, seed: int):
+        import tensorflow as tf
+
+        n = len(x)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        xs, ys = tf.constant(x), tf.constant(y)
+        order = tf.data.Dataset.from_tensors(0).flat_map(
+            lambda _: tf.data.Dataset.from_tensor_slices(epoch_order(n, seed, self.epoch))
+        )
+        data = order.batch(batch).map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)))
+        steps = math.ceil(n / batch)
+        self.dataset = data.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(2)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch.assign(epoch)
 
 
 def make_schedule(config: RunConfig, steps_per_epoch: int):
@@ -279,16 +318,16 @@ class TrainingSession:
         )
         result.info = info
         result.model = model
-        reporter = _Reporter(self, info, result, recorder)
+        batches = ShuffledBatches(data.x_train, y_train, batch, config.seed)
+        reporter = _Reporter(self, info, result, recorder, batches)
         listener.on_status("Training...")
         listener.on_started(info)
         model.fit(
-            data.x_train,
-            y_train,
-            batch_size=batch,
+            batches.dataset,
             epochs=config.epochs,
             validation_data=validation,
-            shuffle=True,
+            validation_batch_size=max(batch, VALIDATION_BATCH),
+            shuffle=False,  # the batches come shuffled, see shuffled_batches
             verbose=0,
             callbacks=[reporter],
         )
@@ -349,6 +388,7 @@ class _Reporter(keras.callbacks.Callback):
         info: RunInfo,
         result: RunResult,
         recorder: StepLossRecorder,
+        batches: ShuffledBatches,
     ):
         super().__init__()
         self.session = session
@@ -356,13 +396,17 @@ class _Reporter(keras.callbacks.Callback):
         self.result = result
         self.listener = session.listener
         self.recorder = recorder
+        self.batches = batches
         self.epoch_index = 0
+        self.done_in_epoch = 0
         self.steps: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
         self.diverged_at: tuple[int, float] | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_index = epoch
+        self.done_in_epoch = 0
+        self.batches.set_epoch(epoch)
         self.recorder.take()  # drop anything a validation pass left in the buffer
 
     def on_train_batch_begin(self, batch, logs=None):
@@ -371,8 +415,10 @@ class _Reporter(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         values = self.recorder.take()
-        last = self.epoch_index * self.info.steps_per_epoch + int(batch) + 1
-        steps = np.arange(last - len(values) + 1, last + 1, dtype=np.int64)
+        # Count the steps actually recorded: Keras's `batch` overshoots on a short last chunk.
+        first = self.epoch_index * self.info.steps_per_epoch + self.done_in_epoch + 1
+        self.done_in_epoch += len(values)
+        steps = np.arange(first, first + len(values), dtype=np.int64)
         self.steps.append(steps)
         self.values.append(values)
         self.listener.on_steps(steps, values)
@@ -419,11 +465,11 @@ class _Reporter(keras.callbacks.Callback):
             result.status = "stopped"
             result.message = (
                 f"Stopped by the user after {len(result.step_numbers)} steps "
-                f"({result.epochs_done} full epochs)."
+                f"({result.epochs_done} full epochs)"
             )
         else:
             result.status = "completed"
-            result.message = f"Completed {result.epochs_done} epochs."
+            result.message = f"Completed {result.epochs_done} epochs"
 
 
 def train(config: RunConfig, listener: TrainingListener | None = None) -> RunResult:

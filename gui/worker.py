@@ -1,0 +1,243 @@
+"""The one worker that owns the training thread.
+
+`TrainingWorker` runs on a dedicated `EngineThread`: it imports TensorFlow there (so the window
+never waits for it), then builds, compiles, trains and saves every model on that same thread,
+since Keras and TensorFlow keep per-thread state. It talks to the window only through signals.
+Step losses are buffered and emitted as arrays at most every `EMIT_INTERVAL_S`, so a fast run
+never floods the UI thread.
+
+The thread's whole life is one Python call, `TrainingWorker.serve()`, which takes jobs from a
+queue. It does not run slots from a Qt event loop: TensorFlow's pybind11 code re-acquires the GIL
+with the thread state Python registered for the thread, and PySide creates and drops a thread
+state around every queued slot, which crashed TensorFlow's graph building here (SIGSEGV in
+take_gil). Requests (`request_run`, `request_describe`, `request_save`) and the controls (`stop`,
+`pause`, `resume`) are plain thread-safe calls.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal
+
+EMIT_INTERVAL_S = 0.05
+
+
+class TrainingWorker(QObject):
+    """Runs the engine on its own thread and reports through `sig_*` signals."""
+
+    sig_ready = Signal(str)
+    """The engine is imported; the argument names the device training will use."""
+    sig_status = Signal(str)
+    """What the worker is doing now, for the status bar."""
+    sig_dataset = Signal(object)
+    """A dataset description: dict with summary, task, n_classes, columns; or error."""
+    sig_started = Signal(object)
+    """A run started: its `trainers.session.RunInfo`."""
+    sig_steps = Signal(object, object)
+    """New step-curve points: arrays of step numbers and losses."""
+    sig_epoch = Signal(int, object)
+    """An epoch ended: its number (1-based) and its logs dict."""
+    sig_finished = Signal(object)
+    """A run completed or was stopped: its `RunResult`."""
+    sig_failed = Signal(str, object)
+    """A run could not start or ended badly: the message, and the `RunResult` or None."""
+    sig_saved = Signal(str, str)
+    """A run was saved: the folder, and an error message ('' when all went well)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._session = None
+        self._busy = threading.Event()
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+    # ------------------------------------------------------------------- requests, any thread
+    def request_run(self, config) -> bool:
+        """Queue a run of `config`; False (and nothing queued) while a run is in progress."""
+        if self._busy.is_set():
+            return False
+        self._busy.set()  # set here, so a second click before the thread picks it up is refused
+        self._jobs.put((self._run, (config,)))
+        return True
+
+    def request_describe(self, request: dict) -> None:
+        self._jobs.put((self._describe_dataset, (request,)))
+
+    def request_save(self, result, folder: str) -> None:
+        self._jobs.put((self._save_run, (result, folder)))
+
+    def request_quit(self) -> None:
+        """End `serve()` after the job in progress (stop a run first to make that quick)."""
+        self._jobs.put(None)
+
+    def serve(self) -> None:
+        """The body of the training thread: load the engine, then do jobs until told to quit."""
+        self._initialize()
+        while (job := self._jobs.get()) is not None:
+            function, args = job
+            try:
+                function(*args)
+            except Exception as exc:  # never let an exception kill the worker thread
+                traceback.print_exc()  # for a bug report; the user gets one readable line
+                self.sig_failed.emit(
+                    f"Something went wrong ({type(exc).__name__}: {exc}). Try again; if it "
+                    f"happens again, please report it with these settings.",
+                    None,
+                )
+
+    # ----------------------------------------------------------- thread-safe, from any thread
+    def stop(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                self._session.stop()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                self._session.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                self._session.resume()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy.is_set()
+
+    # ------------------------------------------------------------- jobs, on the worker thread
+    def _initialize(self) -> None:
+        """Import the engine (TensorFlow, ~3 s) and say which device it found."""
+        try:
+            self.sig_status.emit("Preparing TensorFlow...")
+            import trainers  # noqa: F401
+            from trainers.session import device_description
+
+            self.sig_ready.emit(device_description())
+        except Exception as exc:  # a broken install must still end in a readable message
+            self.sig_failed.emit(f"TensorFlow could not be loaded: {exc}", None)
+
+    def _describe_dataset(self, request: dict) -> None:
+        """Load a dataset to describe it (summary line, task, classes, CSV columns)."""
+        from trainers import datasets
+        from trainers.errors import DescentError
+
+        try:
+            data = datasets.get(
+                request["dataset"],
+                validation_split=request.get("validation_split", 0.2),
+                seed=request.get("seed", 0),
+                target=request.get("target"),
+                **request.get("options", {}),
+            )
+        except DescentError as exc:
+            self.sig_dataset.emit({"request": request, "error": str(exc)})
+            return
+        except Exception as exc:  # an unexpected loader failure is still a message
+            self.sig_dataset.emit({"request": request, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        self.sig_dataset.emit(
+            {
+                "request": request,
+                "summary": data.summary(),
+                "task": data.task,
+                "n_classes": data.n_classes,
+                "input_shape": tuple(data.input_shape),
+                "dataset": data,
+            }
+        )
+
+    def _run(self, config) -> None:
+        """Train `config` (a RunConfig) to the end; `request_run` let only one in."""
+        from trainers.errors import DescentError
+        from trainers.session import TrainingSession
+
+        listener = _SignalListener(self)
+        session = TrainingSession(config, listener)
+        with self._lock:
+            self._session = session
+        try:
+            session.run()
+        except DescentError:
+            pass  # the listener has already emitted sig_failed with the message
+        finally:
+            with self._lock:
+                self._session = None
+            self._busy.clear()
+
+    def _save_run(self, result, folder: str) -> None:
+        """Write a finished run (curves, config, model) into `folder`."""
+        from trainers.errors import DescentError
+        from trainers.storage import save_run
+
+        try:
+            save_run(result, folder)
+        except DescentError as exc:
+            self.sig_saved.emit(folder, str(exc))
+            return
+        except Exception as exc:
+            self.sig_saved.emit(folder, f"{type(exc).__name__}: {exc}")
+            return
+        self.sig_saved.emit(folder, "")
+
+
+class EngineThread(QThread):
+    """The dedicated training thread: its `run()` is the worker's `serve()`."""
+
+    def __init__(self, worker: TrainingWorker, parent=None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.setObjectName("trainingThread")
+        # TensorFlow traces graphs with deep native recursion: give the thread a stack as big
+        # as a main thread's rather than a platform default that may be smaller.
+        self.setStackSize(64 * 1024 * 1024)
+
+    def run(self) -> None:
+        self.worker.serve()
+
+
+class _SignalListener:
+    """Turns the session's events into the worker's signals, buffering step points."""
+
+    def __init__(self, worker: TrainingWorker) -> None:
+        self.worker = worker
+        self.steps: list[np.ndarray] = []
+        self.losses: list[np.ndarray] = []
+        self.last_emit = 0.0
+
+    def flush(self) -> None:
+        if self.steps:
+            steps, losses = np.concatenate(self.steps), np.concatenate(self.losses)
+            self.steps, self.losses = [], []
+            self.worker.sig_steps.emit(steps, losses)
+        self.last_emit = time.monotonic()
+
+    def on_status(self, text: str) -> None:
+        self.worker.sig_status.emit(text)
+
+    def on_started(self, info) -> None:
+        self.worker.sig_started.emit(info)
+        self.last_emit = time.monotonic()
+
+    def on_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        self.steps.append(steps)
+        self.losses.append(losses)
+        if time.monotonic() - self.last_emit >= EMIT_INTERVAL_S:
+            self.flush()
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        self.flush()
+        self.worker.sig_epoch.emit(epoch, logs)
+
+    def on_finished(self, result) -> None:
+        self.flush()
+        self.worker.sig_finished.emit(result)
+
+    def on_failed(self, message: str, result) -> None:
+        self.flush()
+        self.worker.sig_failed.emit(message, result)

@@ -1,0 +1,219 @@
+"""The training session: true per-step losses, events, stop/pause from another thread,
+divergence, reproducibility, and refusing a loss that does not fit the task."""
+
+import threading
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from trainers import losses, models, optimizers
+from trainers.config import RunConfig
+from trainers.errors import ConfigError
+from trainers.session import (
+    TrainingListener,
+    TrainingSession,
+    epoch_order,
+    load_dataset,
+)
+
+
+class Recorder(TrainingListener):
+    """Keeps every event, and lets a test wait for the first steps."""
+
+    def __init__(self):
+        self.events = []
+        self.steps = []
+        self.losses = []
+        self.first_steps = threading.Event()
+        self.paused = threading.Event()
+
+    def on_status(self, text):
+        self.events.append(("status", text))
+        if text == "Paused":
+            self.paused.set()
+
+    def on_started(self, info):
+        self.events.append(("started", info))
+
+    def on_steps(self, steps, losses):
+        self.steps.extend(steps.tolist())
+        self.losses.extend(losses.tolist())
+        self.first_steps.set()
+
+    def on_epoch_end(self, epoch, logs):
+        self.events.append(("epoch", epoch, logs))
+
+    def on_finished(self, result):
+        self.events.append(("finished", result))
+
+    def on_failed(self, message, result):
+        self.events.append(("failed", message, result))
+
+    def kinds(self):
+        return [e[0] for e in self.events if e[0] != "status"]
+
+
+def hand_run_losses(config: RunConfig) -> np.ndarray:
+    """The loss of every update from a plain GradientTape loop on the same model, weights,
+    optimizer and batch order: what the step curve must show."""
+    config = config.validate()
+    data = load_dataset(config)
+    loss_name = config.loss
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(config.seed)
+    model = models.build_model(data, loss_name, hidden_layers=config.hidden_layers,
+                               activation=config.activation)
+    optimizer = optimizers.get(config.optimizer, **config.hyperparameters)
+    loss_fn = losses.get(loss_name)
+    y = models.prepare_labels(data.y_train, data.task, loss_name, data.n_classes)
+    batch = len(data.x_train) if config.batch_size == "full" else config.batch_size
+    values = []
+    for epoch in range(config.epochs):
+        order = epoch_order(len(y), config.seed, epoch).numpy()
+        for begin in range(0, len(order), batch):
+            index = order[begin : begin + batch]
+            xb, yb = data.x_train[index], y[index]
+            with tf.GradientTape() as tape:
+                loss = loss_fn(yb, model(xb, training=True))
+            grads = tape.gradient(loss, model.trainable_weights)
+            optimizer.apply_gradients(zip(grads, model.trainable_weights, strict=True))
+            values.append(float(loss))
+    return np.array(values)
+
+
+@pytest.mark.parametrize(
+    "batch_size, steps_per_execution",
+    [(32, 1), (32, 4), (32, "auto"), ("full", 1), (50, 3)],
+)
+def test_step_losses_match_a_hand_run_loop(batch_size, steps_per_execution):
+    # 400 samples, 320 for training: batch 50 leaves a short last batch (320 = 6 * 50 + 20),
+    # and 3 steps per call leaves a short last chunk (7 steps = 3 + 3 + 1).
+    config = RunConfig(dataset="moons", loss="binary_crossentropy", optimizer="adam",
+                       hyperparameters={"learning_rate": 0.01}, epochs=3,
+                       batch_size=batch_size, steps_per_execution=steps_per_execution, seed=3)
+    result = TrainingSession(config).run()
+    expected = hand_run_losses(config)
+    assert result.status == "completed"
+    assert len(result.step_losses) == len(expected)
+    np.testing.assert_array_equal(result.step_numbers, np.arange(1, len(expected) + 1))
+    np.testing.assert_allclose(result.step_losses, expected, rtol=2e-5, atol=1e-6)
+    # The epoch loss is the sample-weighted mean of that epoch's step losses.
+    steps = result.info.steps_per_epoch
+    n, b = result.info.n_train, result.info.batch_size
+    sizes = np.array([min(b, n - i * b) for i in range(steps)])
+    first_epoch = np.sum(result.step_losses[:steps] * sizes) / n
+    assert result.history["loss"][0] == pytest.approx(first_epoch, rel=1e-5)
+
+
+def test_events_arrive_in_order_with_history():
+    listener = Recorder()
+    result = TrainingSession(RunConfig(dataset="iris", epochs=4), listener).run()
+    kinds = listener.kinds()
+    assert kinds[0] == "started" and kinds[-1] == "finished"
+    assert kinds.count("epoch") == 4
+    info = next(e[1] for e in listener.events if e[0] == "started")
+    assert info.task == "multiclass" and info.loss == "sparse_categorical_crossentropy"
+    assert info.total_steps == 4 * info.steps_per_epoch
+    epochs = [e for e in listener.events if e[0] == "epoch"]
+    assert [e[1] for e in epochs] == [1, 2, 3, 4]
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(epochs[-1][2])
+    assert listener.steps == list(range(1, info.total_steps + 1))
+    assert result.history["loss"] == [e[2]["loss"] for e in epochs]
+    assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def test_same_seed_same_step_losses_other_seed_differs():
+    config = RunConfig(dataset="spirals", epochs=2, optimizer="momentum", seed=7)
+    a = TrainingSession(config).run().step_losses
+    b = TrainingSession(config).run().step_losses
+    c = TrainingSession(RunConfig(dataset="spirals", epochs=2, optimizer="momentum",
+                                  seed=8)).run().step_losses
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_each_epoch_has_its_own_order_and_a_seed_fixes_them():
+    first = [epoch_order(100, 0, e).numpy() for e in range(3)]
+    again = [epoch_order(100, 0, e).numpy() for e in range(3)]
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert sorted(a.tolist()) == list(range(100))
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(epoch_order(100, 1, 0).numpy(), first[0])
+
+
+def run_in_thread(session):
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("result", session.run()))
+    thread.start()
+    return thread, box
+
+
+def test_stop_from_another_thread_keeps_the_history():
+    listener = Recorder()
+    session = TrainingSession(RunConfig(dataset="digits", epochs=500, batch_size=16,
+                                        steps_per_execution=1), listener)
+    thread, box = run_in_thread(session)
+    assert listener.first_steps.wait(60)
+    session.stop()
+    thread.join(60)
+    assert not thread.is_alive()
+    result = box["result"]
+    assert result.status == "stopped"
+    assert 0 < len(result.step_losses) < result.info.total_steps
+    assert listener.kinds()[-1] == "finished"
+
+
+def test_pause_holds_training_until_resume():
+    listener = Recorder()
+    session = TrainingSession(RunConfig(dataset="moons", epochs=40, batch_size=8,
+                                        steps_per_execution=1), listener)
+    thread, box = run_in_thread(session)
+    assert listener.first_steps.wait(60)
+    session.pause()
+    assert listener.paused.wait(30)
+    held = len(listener.steps)
+    thread.join(0.5)  # while paused, half a second passes without a single new step
+    assert len(listener.steps) == held and thread.is_alive()
+    session.resume()
+    thread.join(120)
+    result = box["result"]
+    assert result.status == "completed"
+    assert len(result.step_losses) == result.info.total_steps
+
+
+def test_divergence_ends_the_run_with_a_message_and_keeps_the_history():
+    listener = Recorder()
+    config = RunConfig(dataset="diabetes", optimizer="sgd", loss="mse",
+                       hyperparameters={"learning_rate": 1e4}, epochs=20)
+    result = TrainingSession(config, listener).run()
+    assert result.status == "diverged"
+    assert "step" in result.message and "learning rate" in result.message
+    assert "try 1000" in result.message
+    assert len(result.step_losses) >= 1 and not np.isfinite(result.step_losses[-1])
+    assert np.isfinite(result.step_losses[0])
+    assert listener.kinds()[-1] == "failed"
+    assert listener.events[-1][2] is result
+
+
+def test_a_loss_that_does_not_fit_the_task_is_refused_with_the_ones_that_do():
+    listener = Recorder()
+    config = RunConfig(dataset="diabetes", loss="categorical_crossentropy")
+    with pytest.raises(ConfigError) as info:
+        TrainingSession(config, listener).run()
+    message = str(info.value)
+    assert "regression" in message and "Mean squared error" in message
+    assert listener.kinds() == ["failed"]
+
+
+def test_learning_rate_schedules_lower_the_rate():
+    for schedule, options in [("step", {"every": 1, "factor": 0.5}),
+                              ("exponential", {"decay_rate": 0.5}), ("cosine", {})]:
+        config = RunConfig(dataset="moons", epochs=3, schedule=schedule,
+                           schedule_options=options)
+        result = TrainingSession(config).run()
+        assert result.status == "completed"
+        rate = result.model.optimizer.learning_rate
+        assert float(rate) < config.learning_rate()
