@@ -719,6 +719,7 @@ class MainWindow(QMainWindow):
             f"lr {config.learning_rate():g} · batch {info.batch_size}"
         )
         self.metric_plot.set_ylabel(info.metric)
+        self._on_epoch(0, info.initial_logs)  # epoch 0: the untrained model
         self._on_status(f"Training {info.model_summary} on {info.dataset_summary}")
 
     @Slot(object, object)

@@ -42,12 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Descent: train Keras models and watch optimizers and losses at work. "
         "With no command, opens the window.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     commands.add_parser("list", help="list datasets, optimizers and losses")
 
     train = commands.add_parser(
         "train",
+        allow_abbrev=False,
         help="train one run headless",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="optimizers and their hyperparameters (set with --set NAME=VALUE):\n"
@@ -153,8 +155,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return config
 
 
-def cmd_list(out=sys.stdout) -> int:
-    w = out.write
+def cmd_list(out=None) -> int:
+    w = (out or sys.stdout).write
     w("Datasets\n")
     for kind in ("generated", "scikit-learn", "keras"):
         w(f"  {kind}:\n")
@@ -181,12 +183,12 @@ def cmd_list(out=sys.stdout) -> int:
 class _Progress:
     """Prints one line per epoch (and a live step counter on a terminal)."""
 
-    def __init__(self, quiet: bool, stream=sys.stderr):
+    def __init__(self, quiet: bool, stream=None):
         from trainers.session import TrainingListener
 
         self.quiet = quiet
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.started = time.perf_counter()
         self.info = None
         listener = self
@@ -234,7 +236,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.out is not None:
         save_run(result, args.out, save_model=not args.no_model)
     losses = result.step_losses[np.isfinite(result.step_losses)]
-    final = f"final loss {result.final('loss'):.4f}" if result.final("loss") is not None else ""
+    final = f"; final loss {result.final('loss'):.4f}" if result.final("loss") is not None else ""
     val = result.final("val_loss")
     val_text = f", val_loss {val:.4f}" if val is not None else ""
     print(

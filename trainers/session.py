@@ -50,6 +50,7 @@ class RunInfo:
     total_steps: int
     metric: str
     device: str
+    initial_logs: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -301,6 +302,16 @@ class TrainingSession:
             y_val = models.prepare_labels(data.y_val, data.task, loss_name, data.n_classes)
             validation = (data.x_val, y_val)
 
+        # The untrained model's losses: epoch 0 of the curves, the baseline every run starts from.
+        initial = model.evaluate(data.x_train, y_train, batch_size=max(batch, VALIDATION_BATCH),
+                                 verbose=0, return_dict=True)
+        initial_logs = {k: float(v) for k, v in initial.items() if not k.endswith("step_loss")}
+        if validation is not None:
+            val = model.evaluate(*validation, batch_size=max(batch, VALIDATION_BATCH), verbose=0,
+                                 return_dict=True)
+            initial_logs.update(
+                {f"val_{k}": float(v) for k, v in val.items() if not k.endswith("step_loss")}
+            )
         info = RunInfo(
             config=config,
             dataset_summary=data.summary(),
@@ -315,6 +326,7 @@ class TrainingSession:
             total_steps=steps_per_epoch * config.epochs,
             metric=metric.name,
             device=device_description(),
+            initial_logs=initial_logs,
         )
         result.info = info
         result.model = model

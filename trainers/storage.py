@@ -26,11 +26,14 @@ def history_columns(history: dict[str, list[float]]) -> list[str]:
 
 
 def write_curves(result: RunResult, out: Path) -> None:
-    """history.csv (one row per epoch) and steps.csv (one row per reported step)."""
+    """history.csv (one row per epoch; epoch 0 is the untrained model) and steps.csv."""
     columns = history_columns(result.history)
     with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["epoch", *columns])
+        if result.info is not None and result.info.initial_logs:
+            initial = result.info.initial_logs
+            writer.writerow([0, *(repr(initial[k]) if k in initial else "" for k in columns)])
         for i in range(result.epochs_done):
             row = [i + 1]
             for key in columns:
