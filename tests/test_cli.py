@@ -30,14 +30,38 @@ def test_list_names_every_dataset_optimizer_and_loss(capsys):
 
 def test_train_writes_the_run_in_a_fresh_process(tmp_path):
     out = tmp_path / "demo"
-    command = [sys.executable, "main.py", "train", "--dataset", "moons", "--optimizer", "adam",
-               "--loss", "binary_crossentropy", "--epochs", "4", "--batch-size", "32",
-               "--learning-rate", "0.01", "--seed", "0", "--set", "beta_1=0.8", "--out", str(out)]
+    command = [
+        sys.executable,
+        "main.py",
+        "train",
+        "--dataset",
+        "moons",
+        "--optimizer",
+        "adam",
+        "--loss",
+        "binary_crossentropy",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "32",
+        "--learning-rate",
+        "0.01",
+        "--seed",
+        "0",
+        "--set",
+        "beta_1=0.8",
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "completed" in done.stdout
-    assert {p.name for p in out.iterdir()} >= {"config.json", "history.csv", "steps.csv",
-                                                "model.keras"}
+    assert {p.name for p in out.iterdir()} >= {
+        "config.json",
+        "history.csv",
+        "steps.csv",
+        "model.keras",
+    }
     config = json.loads((out / "config.json").read_text())["config"]
     assert config["hyperparameters"] == {"learning_rate": 0.01, "beta_1": 0.8}
     history = read_csv(out / "history.csv")
@@ -50,8 +74,24 @@ def test_train_writes_the_run_in_a_fresh_process(tmp_path):
 def test_batch_sizes_full_and_one_are_batch_and_stochastic_descent(tmp_path):
     for size, steps_per_epoch in (("full", 1), ("1", 320)):
         out = tmp_path / size
-        assert main.main(["train", "--dataset", "moons", "--epochs", "2", "--batch-size", size,
-                          "--quiet", "--no-model", "--out", str(out)]) == 0
+        assert (
+            main.main(
+                [
+                    "train",
+                    "--dataset",
+                    "moons",
+                    "--epochs",
+                    "2",
+                    "--batch-size",
+                    size,
+                    "--quiet",
+                    "--no-model",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         assert len(read_csv(out / "steps.csv")) == 2 * steps_per_epoch
 
 
@@ -60,10 +100,24 @@ def test_csv_dataset_with_a_target_column(tmp_path):
     rows = ["a,b,label"] + [f"{i % 7},{(i * 3) % 5},{'yes' if i % 2 else 'no'}" for i in range(60)]
     path.write_text("\n".join(rows) + "\n")
     out = tmp_path / "run"
-    assert main.main(["train", "--dataset", str(path), "--target", "label", "--epochs", "2",
-                      "--quiet", "--out", str(out)]) == 0
-    assert json.loads((out / "config.json").read_text())["result"]["loss"] == \
-        "binary_crossentropy"
+    assert (
+        main.main(
+            [
+                "train",
+                "--dataset",
+                str(path),
+                "--target",
+                "label",
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert json.loads((out / "config.json").read_text())["result"]["loss"] == "binary_crossentropy"
 
 
 @pytest.mark.parametrize(
@@ -93,8 +147,22 @@ def test_unknown_flag_exits_2(capsys):
 
 def test_divergence_exits_1_and_keeps_the_history(tmp_path, capsys):
     out = tmp_path / "diverged"
-    status = main.main(["train", "--dataset", "diabetes", "--optimizer", "sgd",
-                        "--learning-rate", "10000", "--epochs", "5", "--quiet", "--out", str(out)])
+    status = main.main(
+        [
+            "train",
+            "--dataset",
+            "diabetes",
+            "--optimizer",
+            "sgd",
+            "--learning-rate",
+            "10000",
+            "--epochs",
+            "5",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 1
     assert "diverged" in capsys.readouterr().out
     assert len(read_csv(out / "steps.csv")) >= 1
@@ -102,16 +170,34 @@ def test_divergence_exits_1_and_keeps_the_history(tmp_path, capsys):
 
 def test_config_file_reruns_to_the_same_step_losses(tmp_path):
     first = tmp_path / "first"
-    assert main.main(["train", "--dataset", "wine", "--optimizer", "rmsprop", "--epochs", "2",
-                      "--quiet", "--no-model", "--out", str(first)]) == 0
+    assert (
+        main.main(
+            [
+                "train",
+                "--dataset",
+                "wine",
+                "--optimizer",
+                "rmsprop",
+                "--epochs",
+                "2",
+                "--quiet",
+                "--no-model",
+                "--out",
+                str(first),
+            ]
+        )
+        == 0
+    )
     toml = tmp_path / "run.toml"
     from trainers.config import RunConfig
 
     saved = json.loads((first / "config.json").read_text())["config"]
     toml.write_text(RunConfig.from_dict(saved).to_toml())
     second = tmp_path / "second"
-    assert main.main(["train", "--config", str(toml), "--quiet", "--no-model",
-                      "--out", str(second)]) == 0
+    assert (
+        main.main(["train", "--config", str(toml), "--quiet", "--no-model", "--out", str(second)])
+        == 0
+    )
     assert read_csv(first / "steps.csv") == read_csv(second / "steps.csv")
 
 
@@ -119,8 +205,24 @@ def test_config_file_reruns_to_the_same_step_losses(tmp_path):
 @pytest.mark.parametrize("optimizer", [o.name for o in catalog.OPTIMIZERS])
 def test_every_optimizer_lowers_the_validation_loss(tmp_path, dataset, optimizer, epochs):
     out = tmp_path / "run"
-    assert main.main(["train", "--dataset", dataset, "--optimizer", optimizer,
-                      "--epochs", str(epochs), "--quiet", "--no-model", "--out", str(out)]) == 0
+    assert (
+        main.main(
+            [
+                "train",
+                "--dataset",
+                dataset,
+                "--optimizer",
+                optimizer,
+                "--epochs",
+                str(epochs),
+                "--quiet",
+                "--no-model",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     history = read_csv(out / "history.csv")
     before, after = float(history[0]["val_loss"]), float(history[-1]["val_loss"])
     assert after < before, f"{optimizer} on {dataset}: val_loss {before} -> {after}"

@@ -303,12 +303,18 @@ class TrainingSession:
             validation = (data.x_val, y_val)
 
         # The untrained model's losses: epoch 0 of the curves, the baseline every run starts from.
-        initial = model.evaluate(data.x_train, y_train, batch_size=max(batch, VALIDATION_BATCH),
-                                 verbose=0, return_dict=True)
+        initial = model.evaluate(
+            data.x_train,
+            y_train,
+            batch_size=max(batch, VALIDATION_BATCH),
+            verbose=0,
+            return_dict=True,
+        )
         initial_logs = {k: float(v) for k, v in initial.items() if not k.endswith("step_loss")}
         if validation is not None:
-            val = model.evaluate(*validation, batch_size=max(batch, VALIDATION_BATCH), verbose=0,
-                                 return_dict=True)
+            val = model.evaluate(
+                *validation, batch_size=max(batch, VALIDATION_BATCH), verbose=0, return_dict=True
+            )
             initial_logs.update(
                 {f"val_{k}": float(v) for k, v in val.items() if not k.endswith("step_loss")}
             )

@@ -40,8 +40,12 @@ def test_bad_values_are_refused_with_a_message_naming_them(changes, words):
 
 
 def test_normalizes_what_the_forms_and_flags_give():
-    config = RunConfig(hidden_layers="32, 16", batch_size="FULL", epochs="5",
-                       hyperparameters={"learning_rate": "0.1"}).validate()
+    config = RunConfig(
+        hidden_layers="32, 16",
+        batch_size="FULL",
+        epochs="5",
+        hyperparameters={"learning_rate": "0.1"},
+    ).validate()
     assert config.hidden_layers == (32, 16)
     assert config.batch_size == "full"
     assert config.epochs == 5
@@ -49,10 +53,17 @@ def test_normalizes_what_the_forms_and_flags_give():
 
 
 def test_round_trips_through_toml_and_json(tmp_path):
-    config = RunConfig(dataset="digits", optimizer="rmsprop", hyperparameters={"rho": 0.8},
-                       loss="categorical_crossentropy", loss_options={"from_logits": True},
-                       hidden_layers=(64,), schedule="step",
-                       schedule_options={"every": 2, "factor": 0.5}, seed=4)
+    config = RunConfig(
+        dataset="digits",
+        optimizer="rmsprop",
+        hyperparameters={"rho": 0.8},
+        loss="categorical_crossentropy",
+        loss_options={"from_logits": True},
+        hidden_layers=(64,),
+        schedule="step",
+        schedule_options={"every": 2, "factor": 0.5},
+        seed=4,
+    )
     for name, text in (("run.toml", config.to_toml()), ("run.json", config.to_json())):
         path = tmp_path / name
         path.write_text(text)

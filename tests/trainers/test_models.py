@@ -21,22 +21,32 @@ from trainers.errors import ConfigError
     ],
 )
 def test_output_layer_follows_task_and_loss(task, loss, from_logits, units, activation, one_hot):
-    spec = models.output_spec(task, loss, n_classes=3 if task == "multiclass" else 2,
-                              from_logits=from_logits)
+    spec = models.output_spec(
+        task, loss, n_classes=3 if task == "multiclass" else 2, from_logits=from_logits
+    )
     assert (spec.units, spec.activation, spec.one_hot) == (units, activation, one_hot)
 
 
 @pytest.mark.parametrize(
-    "task, loss", [("regression", "binary_crossentropy"), ("regression", "categorical_crossentropy"),
-                   ("multiclass", "mse"), ("binary", "mae"), ("multiclass", "binary_crossentropy")]
+    "task, loss",
+    [
+        ("regression", "binary_crossentropy"),
+        ("regression", "categorical_crossentropy"),
+        ("multiclass", "mse"),
+        ("binary", "mae"),
+        ("multiclass", "binary_crossentropy"),
+    ],
 )
 def test_losses_that_do_not_fit_are_refused_naming_those_that_do(task, loss):
     with pytest.raises(ConfigError) as info:
         models.check_loss_fits(loss, task)
     message = str(info.value)
     assert task in message and "fit" in message
-    fitting = {"regression": "mse", "binary": "binary_crossentropy",
-               "multiclass": "sparse_categorical_crossentropy"}[task]
+    fitting = {
+        "regression": "mse",
+        "binary": "binary_crossentropy",
+        "multiclass": "sparse_categorical_crossentropy",
+    }[task]
     assert fitting in message
 
 
@@ -47,10 +57,17 @@ def test_default_models_for_tabular_and_images():
     assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [8, 4, 3]
 
     images = datasets.Dataset(
-        name="tiny", task="multiclass", x_train=np.zeros((4, 8, 8, 1), "float32"),
-        y_train=np.array([0, 1, 2, 0], "int32"), x_val=np.zeros((0, 8, 8, 1), "float32"),
-        y_val=np.zeros(0, "int32"), class_names=("a", "b", "c"), feature_names=(),
-        input_shape=(8, 8, 1), description="", target_scale=(0.0, 1.0),
+        name="tiny",
+        task="multiclass",
+        x_train=np.zeros((4, 8, 8, 1), "float32"),
+        y_train=np.array([0, 1, 2, 0], "int32"),
+        x_val=np.zeros((0, 8, 8, 1), "float32"),
+        y_val=np.zeros(0, "int32"),
+        class_names=("a", "b", "c"),
+        feature_names=(),
+        input_shape=(8, 8, 1),
+        description="",
+        target_scale=(0.0, 1.0),
     )
     cnn = models.build_model(images, "categorical_crossentropy")
     assert any(isinstance(layer, keras.layers.Conv2D) for layer in cnn.layers)

@@ -63,8 +63,9 @@ def hand_run_losses(config: RunConfig) -> np.ndarray:
     loss_name = config.loss
     keras.backend.clear_session()
     keras.utils.set_random_seed(config.seed)
-    model = models.build_model(data, loss_name, hidden_layers=config.hidden_layers,
-                               activation=config.activation)
+    model = models.build_model(
+        data, loss_name, hidden_layers=config.hidden_layers, activation=config.activation
+    )
     optimizer = optimizers.get(config.optimizer, **config.hyperparameters)
     loss_fn = losses.get(loss_name)
     y = models.prepare_labels(data.y_train, data.task, loss_name, data.n_classes)
@@ -90,9 +91,16 @@ def hand_run_losses(config: RunConfig) -> np.ndarray:
 def test_step_losses_match_a_hand_run_loop(batch_size, steps_per_execution):
     # 400 samples, 320 for training: batch 50 leaves a short last batch (320 = 6 * 50 + 20),
     # and 3 steps per call leaves a short last chunk (7 steps = 3 + 3 + 1).
-    config = RunConfig(dataset="moons", loss="binary_crossentropy", optimizer="adam",
-                       hyperparameters={"learning_rate": 0.01}, epochs=3,
-                       batch_size=batch_size, steps_per_execution=steps_per_execution, seed=3)
+    config = RunConfig(
+        dataset="moons",
+        loss="binary_crossentropy",
+        optimizer="adam",
+        hyperparameters={"learning_rate": 0.01},
+        epochs=3,
+        batch_size=batch_size,
+        steps_per_execution=steps_per_execution,
+        seed=3,
+    )
     result = TrainingSession(config).run()
     expected = hand_run_losses(config)
     assert result.status == "completed"
@@ -128,8 +136,11 @@ def test_same_seed_same_step_losses_other_seed_differs():
     config = RunConfig(dataset="spirals", epochs=2, optimizer="momentum", seed=7)
     a = TrainingSession(config).run().step_losses
     b = TrainingSession(config).run().step_losses
-    c = TrainingSession(RunConfig(dataset="spirals", epochs=2, optimizer="momentum",
-                                  seed=8)).run().step_losses
+    c = (
+        TrainingSession(RunConfig(dataset="spirals", epochs=2, optimizer="momentum", seed=8))
+        .run()
+        .step_losses
+    )
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -153,8 +164,9 @@ def run_in_thread(session):
 
 def test_stop_from_another_thread_keeps_the_history():
     listener = Recorder()
-    session = TrainingSession(RunConfig(dataset="digits", epochs=500, batch_size=16,
-                                        steps_per_execution=1), listener)
+    session = TrainingSession(
+        RunConfig(dataset="digits", epochs=500, batch_size=16, steps_per_execution=1), listener
+    )
     thread, box = run_in_thread(session)
     assert listener.first_steps.wait(60)
     session.stop()
@@ -168,8 +180,9 @@ def test_stop_from_another_thread_keeps_the_history():
 
 def test_pause_holds_training_until_resume():
     listener = Recorder()
-    session = TrainingSession(RunConfig(dataset="moons", epochs=40, batch_size=8,
-                                        steps_per_execution=1), listener)
+    session = TrainingSession(
+        RunConfig(dataset="moons", epochs=40, batch_size=8, steps_per_execution=1), listener
+    )
     thread, box = run_in_thread(session)
     assert listener.first_steps.wait(60)
     session.pause()
@@ -186,8 +199,13 @@ def test_pause_holds_training_until_resume():
 
 def test_divergence_ends_the_run_with_a_message_and_keeps_the_history():
     listener = Recorder()
-    config = RunConfig(dataset="diabetes", optimizer="sgd", loss="mse",
-                       hyperparameters={"learning_rate": 1e4}, epochs=20)
+    config = RunConfig(
+        dataset="diabetes",
+        optimizer="sgd",
+        loss="mse",
+        hyperparameters={"learning_rate": 1e4},
+        epochs=20,
+    )
     result = TrainingSession(config, listener).run()
     assert result.status == "diverged"
     assert "step" in result.message and "learning rate" in result.message
@@ -209,10 +227,12 @@ def test_a_loss_that_does_not_fit_the_task_is_refused_with_the_ones_that_do():
 
 
 def test_learning_rate_schedules_lower_the_rate():
-    for schedule, options in [("step", {"every": 1, "factor": 0.5}),
-                              ("exponential", {"decay_rate": 0.5}), ("cosine", {})]:
-        config = RunConfig(dataset="moons", epochs=3, schedule=schedule,
-                           schedule_options=options)
+    for schedule, options in [
+        ("step", {"every": 1, "factor": 0.5}),
+        ("exponential", {"decay_rate": 0.5}),
+        ("cosine", {}),
+    ]:
+        config = RunConfig(dataset="moons", epochs=3, schedule=schedule, schedule_options=options)
         result = TrainingSession(config).run()
         assert result.status == "completed"
         rate = result.model.optimizer.learning_rate
