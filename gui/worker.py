@@ -7,11 +7,11 @@ Step losses are buffered and emitted as arrays at most every `EMIT_INTERVAL_S`, 
 never floods the UI thread.
 
 The thread's whole life is one Python call, `TrainingWorker.serve()`, which takes jobs from a
-queue. It does not run slots from a Qt event loop: TensorFlow's pybind11 code re-acquires the GIL
-with the thread state Python registered for the thread, and PySide creates and drops a thread
-state around every queued slot, which crashed TensorFlow's graph building here (SIGSEGV in
-take_gil). Requests (`request_run`, `request_describe`, `request_save`) and the controls (`stop`,
-`pause`, `resume`) are plain thread-safe calls.
+queue, so the thread keeps one Python thread state from start to end. Running each job as a
+queued slot on the thread's event loop crashed TensorFlow's graph building here (SIGSEGV in
+take_gil, under PySide6 6.12, which also corrupts reference counts on cross-thread emits: see
+pyproject.toml); this shape has not. Requests (`request_run`, `request_describe`,
+`request_save`) and the controls (`stop`, `pause`, `resume`) are plain thread-safe calls.
 """
 
 from __future__ import annotations

@@ -1,0 +1,257 @@
+"""The real window, driven offscreen: train, stop, pause, errors, closing mid-run, settings."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
+
+from gui import MainWindow
+from gui.plots import StepLossPlot
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = 180_000
+
+
+def find(win, cls, name):
+    widget = win.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name}"
+    return widget
+
+
+def train_and_wait(qtbot, win):
+    with qtbot.waitSignal(win.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(find(win, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def test_controls_have_stable_names(window):
+    for cls, name in [
+        (QComboBox, "datasetCombo"),
+        (QComboBox, "lossCombo"),
+        (QComboBox, "optimizerCombo"),
+        (QDoubleSpinBox, "learningRateSpin"),
+        (QSpinBox, "epochsSpin"),
+        (QSpinBox, "batchSizeSpin"),
+        (QPushButton, "trainButton"),
+        (QPushButton, "stopButton"),
+    ]:
+        assert find(window, cls, name).accessibleName()
+    assert isinstance(window.findChild(StepLossPlot, "stepLossPlot"), StepLossPlot)
+    assert window.findChild(object, "epochLossPlot") is not None
+
+
+def test_train_on_defaults_draws_a_falling_curve(qtbot, window):
+    find(window, QSpinBox, "epochsSpin").setValue(5)
+    status = train_and_wait(qtbot, window)
+    assert status == "completed"
+    plot = window.step_plot
+    assert plot.buffer.n == 5 * 10  # moons: 320 training samples, batch 32
+    assert window.epoch_plot.train_buf.n == 6  # epochs 0..5
+    losses = window.epoch_plot.train_buf.ys
+    assert losses[-1] < losses[0]
+    assert "Completed" in window.status_label.text()
+    assert window.progress.value() == window.progress.maximum()
+    assert find(window, QPushButton, "trainButton").isEnabled()
+
+
+def test_every_combo_can_be_changed(qtbot, window):
+    datasets = find(window, QComboBox, "datasetCombo")
+    losses = find(window, QComboBox, "lossCombo")
+    model = datasets.model()
+    for i in range(datasets.count()):
+        if not model.item(i).isEnabled():
+            continue  # a group title
+        datasets.setCurrentIndex(i)
+        name = datasets.currentData()[1]
+        task = window.catalog.dataset_info(name).task
+        shown = {losses.itemData(j) for j in range(losses.count())}
+        assert shown == {loss.name for loss in window.catalog.losses_for(task)}
+    optimizers = find(window, QComboBox, "optimizerCombo")
+    for i in range(optimizers.count()):
+        optimizers.setCurrentIndex(i)
+        info = window.catalog.optimizer_info(optimizers.currentData())
+        assert set(window.optimizer_form.values()) == {p.name for p in info.params}
+        assert info.equation.splitlines()[0] in window.equation_label.text()
+        assert find(window, QDoubleSpinBox, "learningRateSpin").value() == pytest.approx(
+            info.param("learning_rate").default
+        )
+    for name in ("activationCombo", "scheduleCombo", "variantCombo"):
+        combo = find(window, QComboBox, name)
+        for i in range(combo.count()):
+            combo.setCurrentIndex(i)
+    variant = find(window, QComboBox, "variantCombo")
+    variant.setCurrentIndex(variant.findData("batch"))
+    assert not find(window, QSpinBox, "batchSizeSpin").isEnabled()
+    assert window.build_config().batch_size == "full"
+
+
+def test_momentum_says_which_form_is_in_use(window):
+    optimizers = find(window, QComboBox, "optimizerCombo")
+    optimizers.setCurrentIndex(optimizers.findData("momentum"))
+    assert "average of gradients" in window.equation_label.text()
+    window.optimizer_form.editors["ewma"].setChecked(False)
+    assert "heavy-ball" in window.equation_label.text()
+    assert "v <- beta * v + g" in window.equation_label.text()
+
+
+def test_stop_mid_run_keeps_the_curves(qtbot, window):
+    find(window, QSpinBox, "epochsSpin").setValue(2000)
+    qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert blocker.args == ["stopped"]
+    assert window.step_plot.buffer.n > 0
+    assert window.message_frame.isVisible() and "Stopped" in window.message_label.text()
+    assert window.last_result.status == "stopped"
+
+
+def test_pause_and_resume(qtbot, window):
+    find(window, QSpinBox, "epochsSpin").setValue(200)
+    qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    pause = find(window, QPushButton, "pauseButton")
+    qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
+    assert pause.text() == "Resume"
+    qtbot.waitUntil(lambda: window.status_label.text() == "Paused", timeout=RUN_TIMEOUT)
+    window._on_redraw()
+    held = window.step_plot.buffer.n
+    qtbot.wait(300)  # a paused run adds no point while events keep flowing
+    assert window.step_plot.buffer.n == held and window.running
+    with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.step_plot.buffer.n > held, timeout=RUN_TIMEOUT)
+        window.stop_training()
+    assert blocker.args == ["stopped"]
+
+
+def test_a_bad_hyperparameter_shows_a_message_and_does_not_start(qtbot, window):
+    spin = find(window, QDoubleSpinBox, "learningRateSpin")
+    spin.setValue(0.0)
+    assert "background" in spin.styleSheet()  # the row turns red at once
+    qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    assert not window.running
+    assert window.message_frame.isVisible()
+    assert "learning_rate" in window.message_label.text()
+    spin.setValue(0.01)
+    assert train_and_wait(qtbot, window) == "completed"
+
+
+def test_a_bad_csv_shows_a_message_and_the_next_run_works(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.csv"
+    bad.write_text("a,b,label\n1,2,x\n3,oops,y\n4,5,x\n")
+    window.open_dataset_file(str(bad))
+    qtbot.waitUntil(lambda: window.message_frame.isVisible(), timeout=RUN_TIMEOUT)
+    text = window.message_label.text()
+    assert "broken.csv" in text and "b" in text
+    assert train_and_wait(qtbot, window) == "failed"
+    assert "broken.csv" in window.message_label.text()
+    window.select_dataset("iris")
+    find(window, QSpinBox, "epochsSpin").setValue(2)
+    assert train_and_wait(qtbot, window) == "completed"
+
+
+def test_divergence_warns_and_keeps_the_curve(qtbot, window):
+    window.select_dataset("diabetes")
+    optimizers = find(window, QComboBox, "optimizerCombo")
+    optimizers.setCurrentIndex(optimizers.findData("sgd"))
+    find(window, QDoubleSpinBox, "learningRateSpin").setValue(10000)
+    find(window, QSpinBox, "epochsSpin").setValue(20)
+    assert train_and_wait(qtbot, window) == "diverged"
+    assert window.message_label.property("severity") == "warning"
+    assert "diverged" in window.message_label.text()
+    assert "learning rate" in window.message_label.text()
+    assert window.step_plot.buffer.n >= 1
+
+
+def test_closing_mid_run_stops_and_waits_for_the_thread(qtbot, settings):
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.sig_ready, timeout=RUN_TIMEOUT):
+        pass
+    find(win, QSpinBox, "epochsSpin").setValue(5000)
+    qtbot.mouseClick(find(win, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    win.close()
+    assert not win.worker_thread.isRunning()
+
+
+def test_choices_are_remembered_between_launches(qtbot, settings):
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.sig_ready, timeout=RUN_TIMEOUT):
+        pass
+    first.select_dataset("wine")
+    optimizers = find(first, QComboBox, "optimizerCombo")
+    optimizers.setCurrentIndex(optimizers.findData("rmsprop"))
+    find(first, QDoubleSpinBox, "learningRateSpin").setValue(0.005)
+    find(first, QSpinBox, "epochsSpin").setValue(7)
+    first.close()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.sig_ready, timeout=RUN_TIMEOUT):
+        pass
+    assert second.build_config().dataset == "wine"
+    assert find(second, QComboBox, "optimizerCombo").currentData() == "rmsprop"
+    assert find(second, QDoubleSpinBox, "learningRateSpin").value() == pytest.approx(0.005)
+    assert find(second, QSpinBox, "epochsSpin").value() == 7
+    second.close()
+
+
+def test_save_run_writes_the_files(qtbot, window, tmp_path):
+    find(window, QSpinBox, "epochsSpin").setValue(2)
+    assert train_and_wait(qtbot, window) == "completed"
+    folder = tmp_path / "saved"
+    window.save_run(str(folder))
+    qtbot.waitUntil(lambda: "Saved" in window.status_label.text(), timeout=RUN_TIMEOUT)
+    assert {p.name for p in folder.iterdir()} >= {
+        "config.json",
+        "history.csv",
+        "steps.csv",
+        "model.keras",
+    }
+
+
+def test_about_names_the_versions(window):
+    text = window.about_text()
+    assert "TensorFlow" in text and "Keras" in text and "Qt" in text
+
+
+def test_first_paint_does_not_wait_for_tensorflow(tmp_path):
+    # A fresh process: here TensorFlow is not imported yet when the window is built.
+    script = f"""
+import json, os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, {str(ROOT)!r})
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui import MainWindow
+settings = QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat)
+win = MainWindow(settings=settings)
+win.show()
+app.processEvents()
+painted = not win.grab().isNull()
+state = {{"painted": painted, "ready": win.ready, "message": win.message_label.text(),
+          "train_enabled": win.train_button.isEnabled()}}
+while not win.ready:
+    app.processEvents()
+    time.sleep(0.01)
+state["ready_later"] = win.ready
+win.close()
+print(json.dumps(state))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    state = json.loads(done.stdout.strip().splitlines()[-1])
+    assert state["painted"] and not state["ready"]
+    assert state["message"] == "Preparing TensorFlow..."
+    assert not state["train_enabled"]
+    assert state["ready_later"]
