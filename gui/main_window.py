@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.forms import ParamForm
-from gui.plots import EpochPlot, StepLossPlot
+from gui.plots import EpochPlot, StepLossPlot, place_legend
 from gui.worker import EngineThread, TrainingWorker
 
 REDRAW_INTERVAL_MS = 40
@@ -523,6 +523,11 @@ class MainWindow(QMainWindow):
         metric = "mean absolute error" if task == "regression" else "accuracy"
         self.metric_plot.setTitle(f"{metric.capitalize()} by epoch")
         self.metric_plot.set_ylabel(metric)
+        # Accuracy climbs to the top of its plot and an error falls to the bottom: keep the
+        # legend out of the curves' way.
+        place_legend(
+            self.metric_plot.legend, "top-right" if task == "regression" else "bottom-right"
+        )
 
     @Slot()
     def _on_loss_changed(self, *_):

@@ -85,6 +85,22 @@ def _ema(values: np.ndarray, alpha: float, start: float | None) -> tuple[np.ndar
     return out, s
 
 
+def add_legend(plot: pg.PlotWidget, corner: str = "top-right") -> pg.LegendItem:
+    """A legend with a background, so it stays readable over the curves."""
+    palette = QApplication.palette()
+    brush = QColor(palette.color(QPalette.ColorRole.Base))
+    brush.setAlpha(210)
+    legend = plot.addLegend(brush=brush, labelTextColor=palette.color(QPalette.ColorRole.Text))
+    place_legend(legend, corner)
+    return legend
+
+
+def place_legend(legend: pg.LegendItem, corner: str) -> None:
+    """Anchor the legend in a corner of the plot: "top-right" or "bottom-right"."""
+    y = 0 if corner.startswith("top") else 1
+    legend.anchor(itemPos=(1, y), parentPos=(1, y), offset=(-10, 10 if y == 0 else -40))
+
+
 def themed(plot: pg.PlotWidget) -> None:
     """Colour a plot from the application palette, so it reads in light and dark themes."""
     palette = QApplication.palette()
@@ -109,7 +125,7 @@ class StepLossPlot(pg.PlotWidget):
         self.setLabel("bottom", "step (update)")
         self.setLabel("left", "loss")
         self.setTitle("Loss of each update")
-        self.addLegend(offset=(-10, 10))
+        self.legend = add_legend(self)
         raw_color = QColor(COLORS["train"])
         raw_color.setAlpha(RAW_ALPHA)
         self.raw = self.plot([], [], pen=pg.mkPen(raw_color, width=1), name="step loss")
@@ -167,7 +183,7 @@ class EpochPlot(pg.PlotWidget):
         self.setTitle(title)
         self.setLabel("bottom", "epoch")
         self.setLabel("left", ylabel)
-        self.addLegend(offset=(-10, 10))
+        self.legend = add_legend(self)
         self.train = self.plot(
             [],
             [],

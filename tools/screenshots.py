@@ -1,0 +1,56 @@
+"""Make the README's screenshots from the real window after a real run.
+
+    .venv/bin/python tools/screenshots.py            # writes docs/screenshot.png
+
+Runs offscreen, with its own settings file, so it neither needs a display nor touches yours.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main_window_screenshot(path: Path) -> None:
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings_file = Path(tempfile.mkdtemp()) / "descent.ini"
+    window = MainWindow(settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
+    window.resize(1400, 860)
+    window.show()
+
+    def wait_for(signal, seconds: float) -> None:
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    if not window.ready:
+        wait_for(window.sig_ready, 120)
+    window.select_dataset("spirals")
+    window.optimizer_combo.setCurrentIndex(window.optimizer_combo.findData("adam"))
+    window.optimizer_form.set_values({"learning_rate": 0.01})
+    window.hidden_edit.setText("32, 32")
+    window.epochs_spin.setValue(60)
+    window.start_training()
+    wait_for(window.sig_run_finished, 600)
+    window._on_redraw()
+    app.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(path))
+    window.close()
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main_window_screenshot(ROOT / "docs" / "screenshot.png")
