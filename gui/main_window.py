@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -215,9 +216,12 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         self.dataset_combo = _named(QComboBox(), "datasetCombo", "Dataset")
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
-        self.open_button = _named(QPushButton("Open file..."), "openFileButton", "Open data file")
+        self.open_button = _named(QPushButton("Open..."), "openFileButton", "Open data file")
         self.open_button.setToolTip("A CSV, an NPZ with x and y, or a folder of class folders")
-        self.open_button.clicked.connect(self._on_open_file)
+        open_menu = QMenu(self.open_button)
+        open_menu.addAction("CSV or NPZ file...", self._on_open_file)
+        open_menu.addAction("Folder of images...", self._on_open_folder)
+        self.open_button.setMenu(open_menu)
         row.addWidget(self.dataset_combo, 1)
         row.addWidget(self.open_button)
         layout.addLayout(row)
@@ -336,6 +340,9 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._on_open_file)
         file_menu.addAction(open_action)
+        open_folder = QAction("Open image &folder...", self)
+        open_folder.triggered.connect(self._on_open_folder)
+        file_menu.addAction(open_folder)
         self.save_action = QAction("&Save run...", self)
         self.save_action.setObjectName("saveRunAction")
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
@@ -359,8 +366,9 @@ class MainWindow(QMainWindow):
     # =============================================================================== worker
     def _start_worker(self) -> None:
         self.worker = TrainingWorker()
+        # The worker object stays on the UI thread (it has no slots); its jobs run on the engine
+        # thread, and signals emitted there reach the window queued.
         self.worker_thread = EngineThread(self.worker, self)
-        self.worker.moveToThread(self.worker_thread)
         self.worker.sig_ready.connect(self._on_ready)
         self.worker.sig_status.connect(self._on_status)
         self.worker.sig_dataset.connect(self._on_dataset_described)
@@ -599,13 +607,16 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a data file", "", "Data (*.csv *.npz);;All files (*)"
         )
-        if not path:
-            folder = QFileDialog.getExistingDirectory(
-                self, "Or open a folder of images (one sub-folder per class)"
-            )
-            path = folder
         if path:
             self.open_dataset_file(path)
+
+    @Slot()
+    def _on_open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open a folder of images (one sub-folder per class)"
+        )
+        if folder:
+            self.open_dataset_file(folder)
 
     def open_dataset_file(self, path: str) -> None:
         """Add a user file or image folder to the dataset combo and select it."""
@@ -686,7 +697,7 @@ class MainWindow(QMainWindow):
         if paused:
             self.worker.pause()
             self.pause_button.setText("Resume")
-            self._on_status("Paused")
+            self._on_status("Pausing after the steps in progress...")  # "Paused" when held
         else:
             self.worker.resume()
             self.pause_button.setText("Pause")

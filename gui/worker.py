@@ -218,6 +218,7 @@ class _SignalListener:
         self.last_emit = time.monotonic()
 
     def on_status(self, text: str) -> None:
+        self.flush()  # e.g. "Paused": the points before it must be on screen while it holds
         self.worker.sig_status.emit(text)
 
     def on_started(self, info) -> None:
