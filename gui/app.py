@@ -17,6 +17,11 @@ def run_app(argv: list[str]) -> int:
     app.setOrganizationName("Descent")
     app.setApplicationName("Descent")
     app.setApplicationDisplayName("Descent")
+    from PySide6.QtGui import QIcon
+
+    from assets import ICON
+
+    app.setWindowIcon(QIcon(str(ICON)))
     window = MainWindow()
     window.show()
     return app.exec()

@@ -34,6 +34,7 @@ def main_window_screenshot(path: Path) -> None:
         signal.connect(loop.quit)
         QTimer.singleShot(int(seconds * 1000), loop.quit)
         loop.exec()
+        signal.disconnect(loop.quit)
 
     if not window.ready:
         wait_for(window.sig_ready, 120)
