@@ -8,10 +8,11 @@ animated by a QTimer, the loss of each path growing beside the map.
 
 Computing off the UI thread: four optimizers x 500 steps take ~1.05 s the first time (tracing
 each optimizer's path function, measured on 2 shared cores) and ~0.15 s when re-run from a new
-start or rate. Both are over the ~100 ms a click may freeze the window, so a `_PathWorker` computes on its own plain
-Python thread (not a QThread with queued slots, which crashed TensorFlow's graph building in
-`gui.worker`), keeps its `PathComputer` there (Keras state is per thread) and hands results back
-through a queued signal. Only the newest request counts: older results are dropped.
+start or rate. Both are over the ~100 ms a click may freeze the window, so a `_PathWorker`
+computes on its own plain Python thread (not a QThread with queued slots, which crashed
+TensorFlow's graph building in `gui.worker`), keeps its `PathComputer` there (Keras state is per
+thread) and hands results back through a queued signal. Only the newest request counts: older
+results are dropped.
 
 Importing this module does not import TensorFlow; building a `SurfaceView` does (the engine),
 so the main window should build it once the training worker reports the engine ready.

@@ -213,7 +213,9 @@ class _Progress:
             def on_epoch_end(self, epoch, logs):
                 total = listener.info.config.epochs if listener.info else "?"
                 elapsed = time.perf_counter() - listener.started
-                parts = " ".join(f"{k} {v:.4f}" for k, v in logs.items())
+                from trainers.storage import history_columns
+
+                parts = "  ".join(f"{k} {logs[k]:.4f}" for k in history_columns(logs))
                 left = elapsed / epoch * (total - epoch) if isinstance(total, int) else 0
                 prefix = "\r" if listener.tty else ""
                 listener.say(f"{prefix}epoch {epoch}/{total}  {parts}  ({left:.0f} s left)")
@@ -240,7 +242,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     val = result.final("val_loss")
     val_text = f", val_loss {val:.4f}" if val is not None else ""
     print(
-        f"{result.status}: {result.message} {final}{val_text} "
+        f"{result.status}: {result.message}{final}{val_text} "
         f"[{len(losses)} step points, {result.duration_s:.1f} s]"
         + (f" -> {args.out}" if args.out else "")
     )
