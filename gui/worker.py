@@ -48,6 +48,16 @@ class TrainingWorker(QObject):
     """A run could not start or ended badly: the message, and the `RunResult` or None."""
     sig_saved = Signal(str, str)
     """A run was saved: the folder, and an error message ('' when all went well)."""
+    sig_compare_started = Signal(int, str, object)
+    """Compare run `index` (its label) started: its RunInfo."""
+    sig_compare_steps = Signal(int, object, object)
+    """Compare run `index`: new step numbers and losses."""
+    sig_compare_epoch = Signal(int, int, object, float)
+    """Compare run `index`: an epoch ended (number, logs, seconds since its first step)."""
+    sig_compare_run_finished = Signal(int, object)
+    """Compare run `index` ended: its RunResult (any status)."""
+    sig_compare_finished = Signal(object)
+    """All compare runs ended (or were stopped): the summary rows."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,6 +80,14 @@ class TrainingWorker(QObject):
 
     def request_save(self, result, folder: str) -> None:
         self._jobs.put((self._save_run, (result, folder)))
+
+    def request_compare(self, runs: list, target_loss: float | None = None) -> bool:
+        """Queue a comparison of (label, RunConfig) runs, trained one after another."""
+        if self._busy.is_set():
+            return False
+        self._busy.set()
+        self._jobs.put((self._compare, (runs, target_loss)))
+        return True
 
     def request_quit(self) -> None:
         """End `serve()` after the job in progress (stop a run first to make that quick)."""
@@ -170,6 +188,24 @@ class TrainingWorker(QObject):
                 self._session = None
             self._busy.clear()
 
+    def _compare(self, runs: list, target_loss: float | None) -> None:
+        """Train each (label, config) in turn from the same seed, reporting as they go."""
+        from trainers.compare import CompareSession
+        from trainers.errors import DescentError
+
+        session = CompareSession(runs, _CompareSignals(self), target_loss=target_loss)
+        with self._lock:
+            self._session = session
+        try:
+            session.run()
+        except DescentError as exc:
+            self.sig_failed.emit(str(exc), None)
+            self.sig_compare_finished.emit([])
+        finally:
+            with self._lock:
+                self._session = None
+            self._busy.clear()
+
     def _save_run(self, result, folder: str) -> None:
         """Write a finished run (curves, config, model) into `folder`."""
         from trainers.errors import DescentError
@@ -199,6 +235,51 @@ class EngineThread(QThread):
 
     def run(self) -> None:
         self.worker.serve()
+
+
+class _CompareSignals:
+    """Turns a CompareSession's events into the worker's sig_compare_* signals, buffering steps."""
+
+    def __init__(self, worker: TrainingWorker) -> None:
+        self.worker = worker
+        self.buffer: dict[int, tuple[list, list]] = {}
+        self.last_emit = 0.0
+
+    def flush(self) -> None:
+        for index, (steps, losses) in self.buffer.items():
+            if steps:
+                self.worker.sig_compare_steps.emit(
+                    index, np.concatenate(steps), np.concatenate(losses)
+                )
+        self.buffer.clear()
+        self.last_emit = time.monotonic()
+
+    def on_status(self, text: str) -> None:
+        self.flush()
+        self.worker.sig_status.emit(text)
+
+    def on_run_started(self, index: int, label: str, info) -> None:
+        self.flush()
+        self.worker.sig_compare_started.emit(index, label, info)
+
+    def on_run_steps(self, index: int, steps, losses) -> None:
+        held = self.buffer.setdefault(index, ([], []))
+        held[0].append(steps)
+        held[1].append(losses)
+        if time.monotonic() - self.last_emit >= EMIT_INTERVAL_S:
+            self.flush()
+
+    def on_run_epoch(self, index: int, epoch: int, logs: dict, seconds: float) -> None:
+        self.flush()
+        self.worker.sig_compare_epoch.emit(index, epoch, logs, float(seconds))
+
+    def on_run_finished(self, index: int, label: str, result) -> None:
+        self.flush()
+        self.worker.sig_compare_run_finished.emit(index, result)
+
+    def on_all_finished(self, rows: list) -> None:
+        self.flush()
+        self.worker.sig_compare_finished.emit(rows)
 
 
 class _SignalListener:

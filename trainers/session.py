@@ -66,6 +66,8 @@ class RunResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     epochs_done: int = 0
     duration_s: float = 0.0
+    epoch_times: list[float] = field(default_factory=list)  # seconds from the first step
+    initial_weights: list[np.ndarray] = field(default_factory=list)
     model: Any = None
 
     @property
@@ -421,6 +423,11 @@ class _Reporter(keras.callbacks.Callback):
         self.values: list[np.ndarray] = []
         self.diverged_at: tuple[int, float] | None = None
 
+    def on_train_begin(self, logs=None):
+        # The weights every update starts from: compare runs check they share them.
+        self.result.initial_weights = [np.array(w) for w in self.model.get_weights()]
+        self.started = time.perf_counter()
+
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_index = epoch
         self.done_in_epoch = 0
@@ -461,6 +468,7 @@ class _Reporter(keras.callbacks.Callback):
         for key, value in clean.items():
             history.setdefault(key, []).append(value)
         self.result.epochs_done = epoch + 1
+        self.result.epoch_times.append(time.perf_counter() - self.started)
         self.listener.on_epoch_end(epoch + 1, clean)
 
     def finish(self) -> None:

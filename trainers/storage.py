@@ -30,15 +30,17 @@ def write_curves(result: RunResult, out: Path) -> None:
     columns = history_columns(result.history)
     with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["epoch", *columns])
+        writer.writerow(["epoch", *columns, "time_s"])
         if result.info is not None and result.info.initial_logs:
             initial = result.info.initial_logs
-            writer.writerow([0, *(repr(initial[k]) if k in initial else "" for k in columns)])
+            writer.writerow([0, *(repr(initial[k]) if k in initial else "" for k in columns), 0.0])
         for i in range(result.epochs_done):
             row = [i + 1]
             for key in columns:
                 values = result.history.get(key, [])
                 row.append(repr(values[i]) if i < len(values) else "")
+            times = result.epoch_times
+            row.append(f"{times[i]:.4f}" if i < len(times) else "")
             writer.writerow(row)
     with open(out / "steps.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
