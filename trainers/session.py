@@ -30,6 +30,7 @@ from trainers.errors import ConfigError, DescentError, TrainingError
 # Aim for one chunk of steps every ~30 ms: 20-50 events a second whatever the model.
 TARGET_CHUNK_SECONDS = 0.03
 MAX_STEPS_PER_EXECUTION = 128
+INTERNAL_METRICS = {"step_loss", "optimizer_probe"}  # ours, not the user's: kept out of logs
 VALIDATION_BATCH = 1024  # the validation loss is a mean over samples: big batches are faster
 
 
@@ -51,6 +52,9 @@ class RunInfo:
     metric: str
     device: str
     initial_logs: dict[str, float] = field(default_factory=dict)
+    # For 2-D classification with a decision-boundary view: the training points and the grid.
+    points: tuple[np.ndarray, np.ndarray] | None = None
+    grid_axes: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -96,6 +100,16 @@ class TrainingListener:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         """Epoch `epoch` (1-based) ended: loss, val_loss and the metric, training and validation."""
+
+    def on_optimizer_steps(
+        self, steps: np.ndarray, update_norms: np.ndarray, learning_rates: np.ndarray
+    ) -> None:
+        """Per update: the size of the step ||w_t - w_(t-1)|| and the effective learning rate
+        averaged over weights (only when the session inspects the optimizer)."""
+
+    def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
+        """The model's class probabilities over `RunInfo.grid_axes` (rows follow y, columns x)
+        after epoch `epoch` (0 = untrained): for 2-D classification datasets only."""
 
     def on_finished(self, result: RunResult) -> None:
         """The run completed or was stopped; `result` holds the whole history."""
@@ -202,9 +216,21 @@ def make_schedule(config: RunConfig, steps_per_epoch: int):
 class TrainingSession:
     """Runs one training run in the calling thread and reports it to a `TrainingListener`."""
 
-    def __init__(self, config: RunConfig, listener: TrainingListener | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        listener: TrainingListener | None = None,
+        *,
+        inspect_optimizer: bool = False,
+        boundary_resolution: int = 0,
+    ):
+        """`inspect_optimizer` reports update sizes and effective learning rates per step (a
+        little slower); `boundary_resolution` > 0 reports the decision regions of 2-D
+        classification data on a grid of that many points a side, after every epoch."""
         self.config = config
         self.listener = listener or TrainingListener()
+        self.inspect_optimizer = inspect_optimizer
+        self.boundary_resolution = boundary_resolution
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
@@ -291,10 +317,15 @@ class TrainingSession:
         loss = losses.get(loss_name, **config.loss_options)
         metric = models.metric_for(data.task, loss_name, from_logits)
         recorder = StepLossRecorder(loss, capacity=spe)
+        probes = [recorder]
+        probe = None
+        if self.inspect_optimizer:
+            probe = OptimizerProbe(model, optimizer, capacity=spe)
+            probes.append(probe)
         model.compile(
             optimizer=optimizer,
             loss=loss,
-            metrics=[metric, recorder],
+            metrics=[metric, *probes],
             jit_compile=config.jit_compile,
             steps_per_execution=spe,
         )
@@ -312,13 +343,13 @@ class TrainingSession:
             verbose=0,
             return_dict=True,
         )
-        initial_logs = {k: float(v) for k, v in initial.items() if not k.endswith("step_loss")}
+        initial_logs = {k: float(v) for k, v in initial.items() if k not in INTERNAL_METRICS}
         if validation is not None:
             val = model.evaluate(
                 *validation, batch_size=max(batch, VALIDATION_BATCH), verbose=0, return_dict=True
             )
             initial_logs.update(
-                {f"val_{k}": float(v) for k, v in val.items() if not k.endswith("step_loss")}
+                {f"val_{k}": float(v) for k, v in val.items() if k not in INTERNAL_METRICS}
             )
         info = RunInfo(
             config=config,
@@ -336,10 +367,21 @@ class TrainingSession:
             device=device_description(),
             initial_logs=initial_logs,
         )
+        boundary = None
+        if self.boundary_resolution and data.task != "regression" and data.input_shape == (2,):
+            boundary = BoundaryProbe(
+                model,
+                data.x_train,
+                self.boundary_resolution,
+                from_logits,
+                loss_name == "binary_crossentropy",
+            )
+            info.points = (data.x_train, data.y_train)
+            info.grid_axes = boundary.axes
         result.info = info
         result.model = model
         batches = ShuffledBatches(data.x_train, y_train, batch, config.seed)
-        reporter = _Reporter(self, info, result, recorder, batches)
+        reporter = _Reporter(self, info, result, recorder, batches, probe, boundary)
         listener.on_status("Training...")
         listener.on_started(info)
         model.fit(
@@ -395,6 +437,91 @@ class StepLossRecorder(keras.metrics.Metric):
         return values
 
 
+class OptimizerProbe(keras.metrics.Metric):
+    """Records, per training step, the size of the update and the optimizer's effective rate.
+
+    Keras computes metrics after `apply_gradients` in the train step, so here the weights are
+    the updated ones: the update is their difference from a copy kept since the last step.
+    The effective rate is `optimizer.effective_learning_rate()` (eta for SGD, eta / (sqrt(s) +
+    eps) averaged over weights for AdaGrad and RMSprop, ...), so AdaGrad's fading rate shows.
+    """
+
+    def __init__(self, model: keras.Model, optimizer, capacity: int, name: str = "optimizer_probe"):
+        super().__init__(name=name)
+        self.watched = list(model.trainable_variables)
+        self.optimizer = optimizer
+        self.capacity = capacity
+        self.previous = [
+            self.add_variable(shape=tuple(v.shape), initializer="zeros", name=f"previous_{i}")
+            for i, v in enumerate(self.watched)
+        ]
+        self.norms = self.add_variable(shape=(capacity,), initializer="zeros", name="norms")
+        self.rates = self.add_variable(shape=(capacity,), initializer="zeros", name="rates")
+        self.count = self.add_variable(shape=(), initializer="zeros", dtype="int32", name="count")
+
+    def start(self) -> None:
+        """Take the weights the first update starts from (call before training)."""
+        for copy, weight in zip(self.previous, self.watched, strict=True):
+            copy.assign(weight)
+        self.count.assign(0)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ops = keras.ops
+        squared = ops.zeros((), dtype="float32")
+        for copy, weight in zip(self.previous, self.watched, strict=True):
+            squared = squared + ops.sum(ops.square(ops.cast(weight - copy, "float32")))
+            copy.assign(weight)
+        index = ops.reshape(ops.minimum(self.count, self.capacity - 1), (1, 1))
+        rate = ops.cast(self.optimizer.effective_learning_rate(), "float32")
+        self.norms.assign(
+            ops.scatter_update(self.norms, index, ops.reshape(ops.sqrt(squared), (1,)))
+        )
+        self.rates.assign(ops.scatter_update(self.rates, index, ops.reshape(rate, (1,))))
+        self.count.assign(ops.minimum(self.count, self.capacity - 1) + 1)
+
+    def result(self):
+        return self.rates[keras.ops.maximum(self.count - 1, 0)]
+
+    def reset_state(self):
+        self.count.assign(0)  # the weight copies stay: they are the last step's weights
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        n = int(keras.ops.convert_to_numpy(self.count))
+        norms = keras.ops.convert_to_numpy(self.norms)[:n].astype(np.float64)
+        rates = keras.ops.convert_to_numpy(self.rates)[:n].astype(np.float64)
+        self.count.assign(0)
+        return norms, rates
+
+
+class BoundaryProbe:
+    """The model's class probabilities on a grid over 2-D inputs: the decision regions."""
+
+    def __init__(self, model, x: np.ndarray, resolution: int, from_logits: bool, binary: bool):
+        self.model = model
+        self.from_logits = from_logits
+        self.binary = binary
+        low, high = x.min(axis=0), x.max(axis=0)
+        margin = 0.1 * (high - low) + 1e-3
+        xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution, dtype=np.float32)
+        ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution, dtype=np.float32)
+        self.axes = (xs, ys)
+        gx, gy = np.meshgrid(xs, ys)
+        self.points = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        self.shape = (resolution, resolution)
+
+    def probabilities(self) -> np.ndarray:
+        """Shape (resolution, resolution, classes); rows follow y, columns follow x."""
+        out = keras.ops.convert_to_numpy(self.model(self.points, training=False))
+        out = out.astype(np.float64)
+        if self.binary:
+            p = 1.0 / (1.0 + np.exp(-out)) if self.from_logits else out
+            out = np.concatenate([1.0 - p, p], axis=1)
+        elif self.from_logits:
+            out = np.exp(out - out.max(axis=1, keepdims=True))
+            out /= out.sum(axis=1, keepdims=True)
+        return out.reshape(*self.shape, -1)
+
+
 class _Reporter(keras.callbacks.Callback):
     """Reads the true loss of each chunk of steps, checks for divergence, applies stop and pause.
 
@@ -409,6 +536,8 @@ class _Reporter(keras.callbacks.Callback):
         result: RunResult,
         recorder: StepLossRecorder,
         batches: ShuffledBatches,
+        probe: OptimizerProbe | None = None,
+        boundary: BoundaryProbe | None = None,
     ):
         super().__init__()
         self.session = session
@@ -417,6 +546,8 @@ class _Reporter(keras.callbacks.Callback):
         self.listener = session.listener
         self.recorder = recorder
         self.batches = batches
+        self.probe = probe
+        self.boundary = boundary
         self.epoch_index = 0
         self.done_in_epoch = 0
         self.steps: list[np.ndarray] = []
@@ -426,6 +557,10 @@ class _Reporter(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         # The weights every update starts from: compare runs check they share them.
         self.result.initial_weights = [np.array(w) for w in self.model.get_weights()]
+        if self.probe is not None:
+            self.probe.start()
+        if self.boundary is not None:
+            self.listener.on_boundary(0, self.boundary.probabilities())
         self.started = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -433,6 +568,8 @@ class _Reporter(keras.callbacks.Callback):
         self.done_in_epoch = 0
         self.batches.set_epoch(epoch)
         self.recorder.take()  # drop anything a validation pass left in the buffer
+        if self.probe is not None:
+            self.probe.take()
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.session.stop_requested:
@@ -447,6 +584,9 @@ class _Reporter(keras.callbacks.Callback):
         self.steps.append(steps)
         self.values.append(values)
         self.listener.on_steps(steps, values)
+        if self.probe is not None:
+            norms, rates = self.probe.take()
+            self.listener.on_optimizer_steps(steps, norms[: len(steps)], rates[: len(steps)])
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             self.diverged_at = (int(steps[bad[0]]), float(values[bad[0]]))
@@ -464,12 +604,18 @@ class _Reporter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         history = self.result.history
-        clean = {k: float(v) for k, v in (logs or {}).items() if not k.endswith("step_loss")}
+        clean = {
+            k: float(v)
+            for k, v in (logs or {}).items()
+            if k not in INTERNAL_METRICS and k.removeprefix("val_") not in INTERNAL_METRICS
+        }
         for key, value in clean.items():
             history.setdefault(key, []).append(value)
         self.result.epochs_done = epoch + 1
         self.result.epoch_times.append(time.perf_counter() - self.started)
         self.listener.on_epoch_end(epoch + 1, clean)
+        if self.boundary is not None:
+            self.listener.on_boundary(epoch + 1, self.boundary.probabilities())
 
     def finish(self) -> None:
         result = self.result

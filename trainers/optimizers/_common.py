@@ -6,7 +6,6 @@ window, the CLI and the Keras classes refuse the same values with the same messa
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import keras
@@ -44,18 +43,18 @@ def checked(optimizer: str, owner: str, **values) -> dict:
     return result
 
 
-def mean_over_weights(rates: Iterable):
-    """The mean of per-weight rate tensors over every element of every one (a scalar tensor).
+def median_over_weights(rates: Iterable):
+    """The median of per-weight rate tensors over every element of every one (a scalar tensor).
 
-    Each weight counts once, whichever variable it sits in. Shapes are static, so this traces
-    under `tf.function` and XLA.
+    The median, not the mean: a weight whose gradient has always been zero (a dead ReLU unit)
+    has the rate eta / eps, 1e5 times eta, and a handful of them would swamp a mean. Each weight
+    counts once, whichever variable it sits in; shapes are static, so this traces under
+    `tf.function` and XLA.
     """
-    total = ops.zeros((), dtype="float32")
-    count = 0
-    for rate in rates:
-        total = ops.add(total, ops.sum(ops.cast(rate, "float32")))
-        count += math.prod(tuple(rate.shape))
-    return ops.divide(total, float(max(count, 1)))
+    flat = [ops.reshape(ops.cast(rate, "float32"), (-1,)) for rate in rates]
+    if not flat:
+        return ops.zeros((), dtype="float32")
+    return ops.median(ops.concatenate(flat, axis=0))
 
 
 def current_state(optimizer: keras.optimizers.Optimizer, attribute: str, initial: float) -> list:

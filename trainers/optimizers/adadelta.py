@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, current_state, defaults, mean_over_weights
+from trainers.optimizers._common import checked, current_state, defaults, median_over_weights
 
 _DEFAULTS = defaults("adadelta")
 
@@ -89,11 +89,11 @@ class Adadelta(keras.optimizers.Optimizer):
         return config
 
     def effective_learning_rate(self):
-        """`learning_rate * sqrt(d + epsilon) / sqrt(a + epsilon)` averaged over weights."""
+        """`learning_rate * sqrt(d + epsilon) / sqrt(a + epsilon)` median over weights."""
         lr = ops.cast(self.learning_rate, "float32")
         a_list = current_state(self, "_grad_averages", 0.0)
         d_list = current_state(self, "_update_averages", 0.0)
-        return mean_over_weights(
+        return median_over_weights(
             lr * ops.sqrt(d + self.epsilon) / ops.sqrt(a + self.epsilon)
             for a, d in zip(a_list, d_list, strict=True)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, current_state, defaults, mean_over_weights
+from trainers.optimizers._common import checked, current_state, defaults, median_over_weights
 
 _DEFAULTS = defaults("adagrad")
 
@@ -87,7 +87,7 @@ class Adagrad(keras.optimizers.Optimizer):
         return config
 
     def effective_learning_rate(self):
-        """`learning_rate / (sqrt(s) + epsilon)` averaged over weights, from the current `s`."""
+        """`learning_rate / (sqrt(s) + epsilon)` median over weights, from the current `s`."""
         lr = ops.cast(self.learning_rate, "float32")
         states = current_state(self, "_accumulators", self.initial_accumulator_value)
-        return mean_over_weights(ops.divide(lr, ops.sqrt(s) + self.epsilon) for s in states)
+        return median_over_weights(ops.divide(lr, ops.sqrt(s) + self.epsilon) for s in states)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, current_state, defaults, mean_over_weights
+from trainers.optimizers._common import checked, current_state, defaults, median_over_weights
 
 _DEFAULTS = defaults("adam")
 
@@ -99,12 +99,12 @@ class Adam(keras.optimizers.Optimizer):
         return config
 
     def effective_learning_rate(self):
-        """`learning_rate / (sqrt(v_hat) + epsilon)`, the rate applied to `m_hat`, averaged over
+        """`learning_rate / (sqrt(v_hat) + epsilon)`, the rate applied to `m_hat`, median over
         weights. `v_hat` is `v` corrected for the steps taken so far (at least 1)."""
         lr = ops.cast(self.learning_rate, "float32")
         t = ops.maximum(ops.cast(self.iterations, "float32"), 1.0)
         correction = 1.0 - ops.power(ops.cast(self.beta_2, "float32"), t)
         states = current_state(self, "_velocities", 0.0)
-        return mean_over_weights(
+        return median_over_weights(
             ops.divide(lr, ops.sqrt(v / correction) + self.epsilon) for v in states
         )
