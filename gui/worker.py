@@ -25,6 +25,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 EMIT_INTERVAL_S = 0.05
+BOUNDARY_INTERVAL_S = 0.1  # decision regions: at most ten pictures a second
+BOUNDARY_RESOLUTION = 60
 
 
 class TrainingWorker(QObject):
@@ -42,6 +44,10 @@ class TrainingWorker(QObject):
     """New step-curve points: arrays of step numbers and losses."""
     sig_epoch = Signal(int, object)
     """An epoch ended: its number (1-based) and its logs dict."""
+    sig_optimizer_steps = Signal(object, object, object)
+    """Inside the optimizer: step numbers, update sizes and effective learning rates."""
+    sig_boundary = Signal(int, object)
+    """Decision regions after an epoch: its number and the class probabilities on the grid."""
     sig_finished = Signal(object)
     """A run completed or was stopped: its `RunResult`."""
     sig_failed = Signal(str, object)
@@ -176,7 +182,9 @@ class TrainingWorker(QObject):
         from trainers.session import TrainingSession
 
         listener = _SignalListener(self)
-        session = TrainingSession(config, listener)
+        session = TrainingSession(
+            config, listener, inspect_optimizer=True, boundary_resolution=BOUNDARY_RESOLUTION
+        )
         with self._lock:
             self._session = session
         try:
@@ -289,17 +297,31 @@ class _SignalListener:
         self.worker = worker
         self.steps: list[np.ndarray] = []
         self.losses: list[np.ndarray] = []
+        self.inside: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.boundary = None
         self.last_emit = 0.0
+        self.last_boundary = 0.0
 
     def flush(self) -> None:
         if self.steps:
             steps, losses = np.concatenate(self.steps), np.concatenate(self.losses)
             self.steps, self.losses = [], []
             self.worker.sig_steps.emit(steps, losses)
+        if self.inside:
+            parts = [np.concatenate(column) for column in zip(*self.inside, strict=True)]
+            self.inside = []
+            self.worker.sig_optimizer_steps.emit(*parts)
         self.last_emit = time.monotonic()
+
+    def flush_boundary(self) -> None:
+        if self.boundary is not None:
+            self.worker.sig_boundary.emit(*self.boundary)
+            self.boundary = None
+        self.last_boundary = time.monotonic()
 
     def on_status(self, text: str) -> None:
         self.flush()  # e.g. "Paused": the points before it must be on screen while it holds
+        self.flush_boundary()
         self.worker.sig_status.emit(text)
 
     def on_started(self, info) -> None:
@@ -312,14 +334,24 @@ class _SignalListener:
         if time.monotonic() - self.last_emit >= EMIT_INTERVAL_S:
             self.flush()
 
+    def on_optimizer_steps(self, steps, norms, rates) -> None:
+        self.inside.append((steps, norms, rates))
+
+    def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
+        self.boundary = (epoch, probabilities)  # only the newest picture is worth sending
+        if time.monotonic() - self.last_boundary >= BOUNDARY_INTERVAL_S:
+            self.flush_boundary()
+
     def on_epoch_end(self, epoch: int, logs: dict) -> None:
         self.flush()
         self.worker.sig_epoch.emit(epoch, logs)
 
     def on_finished(self, result) -> None:
         self.flush()
+        self.flush_boundary()
         self.worker.sig_finished.emit(result)
 
     def on_failed(self, message: str, result) -> None:
         self.flush()
+        self.flush_boundary()
         self.worker.sig_failed.emit(message, result)

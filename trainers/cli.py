@@ -1,4 +1,4 @@
-"""The headless command line: `list` and `train`, for lab workstations without a screen.
+"""The headless command line: `list`, `train` and `compare`, for lab workstations without a screen.
 
 Exit status: 0 on success, 2 on bad input (a one-paragraph message, no traceback), 1 on a run
 that failed (divergence included; the history so far is still written).
@@ -7,6 +7,7 @@ that failed (divergence included; the history so far is still written).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -64,6 +65,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-model", action="store_true", help="do not save model.keras")
     train.add_argument("--quiet", action="store_true", help="print only the final line")
+
+    compare = commands.add_parser(
+        "compare",
+        allow_abbrev=False,
+        help="train several runs from the same initial weights and compare them",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train every combination of the values given, one run after another. All "
+        "runs share the seed, so they start from the same initial weights (the layers their "
+        "losses share) and see the batches in the same order.",
+        epilog="example:\n  main.py compare --dataset digits --optimizers sgd,momentum,adam "
+        "--epochs 10 --out runs/optimizers\n\n"
+        "A list flag overrides its single-run flag (--optimizers over --optimizer). An "
+        "optimizer other than --optimizer\nstarts from its default hyperparameters.",
+    )
+    add_run_arguments(compare)
+    compare.add_argument("--optimizers", metavar="A,B,...", help="optimizers to compare")
+    compare.add_argument(
+        "--learning-rates", metavar="R,S,...", help="learning rates, each tried with each optimizer"
+    )
+    compare.add_argument("--losses", metavar="A,B,...", help="losses to compare")
+    compare.add_argument(
+        "--batch-sizes", metavar="N,M,...", help="batch sizes to compare, e.g. full,1,32"
+    )
+    compare.add_argument(
+        "--gd-variants",
+        action="store_true",
+        help="batch (full), stochastic (1) and mini-batch gradient descent; the mini-batch "
+        "size is --batch-size when that is 2 or more, else 32",
+    )
+    compare.add_argument(
+        "--target-loss",
+        type=float,
+        metavar="X",
+        help="report the first step at which the smoothed step loss is at or below X",
+    )
+    compare.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for one sub-folder per run (as `train --out` writes) and summary.csv",
+    )
+    compare.add_argument("--no-model", action="store_true", help="do not save model.keras")
+    compare.add_argument("--quiet", action="store_true", help="print only the summary table")
     return parser
 
 
@@ -249,6 +293,172 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def _split(text: str | None) -> list[str] | None:
+    """`a, b,c` -> ["a", "b", "c"]; None stays None (the axis is not compared)."""
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _float_list(flag: str, text: str | None) -> list[float] | None:
+    values = _split(text)
+    if values is None:
+        return None
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        raise DescentError(
+            f"{flag} takes numbers separated by commas. Received: {text!r}"
+        ) from None
+
+
+def compare_runs(args: argparse.Namespace) -> list:
+    """The (label, RunConfig) runs that `main.py compare` asks for."""
+    from trainers import compare
+
+    base = config_from_args(args)
+    axes = {
+        "optimizers": _split(args.optimizers),
+        "learning_rates": _float_list("--learning-rates", args.learning_rates),
+        "losses": _split(args.losses),
+        "batch_sizes": _split(args.batch_sizes),
+    }
+    if args.gd_variants and axes["batch_sizes"] is not None:
+        raise DescentError(
+            "--gd-variants chooses the batch sizes itself (full, 1 and a mini-batch): "
+            "leave out --batch-sizes, or --gd-variants."
+        )
+    if args.target_loss is not None and not math.isfinite(args.target_loss):
+        raise DescentError(
+            f"--target-loss must be a finite number. Received: --target-loss {args.target_loss}"
+        )
+    given = any(values is not None for values in axes.values())
+    if not given and not args.gd_variants:
+        raise DescentError(
+            "Nothing to compare: give one or more of --optimizers, --learning-rates, --losses, "
+            "--batch-sizes, or --gd-variants."
+        )
+    runs = compare.plan(base, **axes)
+    if not args.gd_variants:
+        return runs
+    size = str(base.batch_size).strip()
+    minibatch = int(size) if size.isdigit() and int(size) >= 2 else 32
+    variants = []
+    for label, config in runs:
+        for variant, variant_config in compare.gd_variants(config, minibatch):
+            variants.append((f"{label} · {variant}" if given else variant, variant_config))
+    return variants
+
+
+def folder_name(label: str, taken: set[str]) -> str:
+    """A folder name for a run's label: letters, digits, `.`, `-`, `_`; unique within `taken`."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in ".-") else "_" for c in label)
+    safe = "_".join(part for part in safe.split("_") if part).strip("._") or "run"
+    name, number = safe, 2
+    while name.lower() in taken:
+        name, number = f"{safe}-{number}", number + 1
+    taken.add(name.lower())
+    return name
+
+
+def _format_number(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def summary_table(rows: list, target_loss: float | None = None) -> str:
+    """The comparison's results as an aligned plain-text table."""
+    metric = next((row.metric for row in rows if row.metric), "metric")
+    columns = [
+        ("run", lambda r: r.label),
+        ("status", lambda r: r.status),
+        ("epochs", lambda r: str(r.epochs_done)),
+        ("loss", lambda r: _format_number(r.final_loss)),
+        ("best loss", lambda r: _format_number(r.best_loss)),
+        ("val_loss", lambda r: _format_number(r.final_val_loss)),
+        ("best val_loss", lambda r: _format_number(r.best_val_loss)),
+        (metric, lambda r: _format_number(r.final_metric)),
+        (f"val_{metric}", lambda r: _format_number(r.final_val_metric)),
+        ("time s", lambda r: f"{r.wall_time_s:.1f}"),
+    ]
+    if target_loss is not None:
+        columns.append((f"step to {target_loss:g}", lambda r: _format_number(r.step_to_target)))
+    cells = [[name for name, _ in columns]] + [[cell(r) for _, cell in columns] for r in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    lines = []
+    for line in cells:
+        first = line[0].ljust(widths[0])
+        rest = (value.rjust(width) for value, width in zip(line[1:], widths[1:], strict=True))
+        lines.append("  ".join([first, *rest]).rstrip())
+    return "\n".join(lines)
+
+
+class _CompareProgress:
+    """Prints each run's start and epochs, and saves each run as soon as it ends."""
+
+    def __init__(self, args: argparse.Namespace, count: int, stream=None):
+        self.args = args
+        self.count = count
+        self.stream = stream or sys.stderr
+        self.taken: set[str] = set()
+        self.save_errors: list[str] = []
+        self.epochs = 0
+
+    def say(self, text: str) -> None:
+        if not self.args.quiet:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def on_run_started(self, index: int, label: str, info) -> None:
+        self.epochs = info.config.epochs
+        self.say(
+            f"[{index + 1}/{self.count}] {label}: {info.dataset_summary}; model "
+            f"{info.model_summary}, loss {info.loss}, batch {info.batch_size} "
+            f"({info.steps_per_epoch} steps/epoch)"
+        )
+
+    def on_run_epoch(self, index: int, epoch: int, logs: dict, seconds: float) -> None:
+        from trainers.storage import history_columns
+
+        parts = "  ".join(f"{k} {logs[k]:.4f}" for k in history_columns(logs))
+        self.say(f"  epoch {epoch}/{self.epochs}  {parts}  ({seconds:.1f} s)")
+
+    def on_run_finished(self, index: int, label: str, result) -> None:
+        from trainers.storage import save_run
+
+        folder = self.args.out / folder_name(label, self.taken)
+        self.say(f"  {result.status}: {result.message} -> {folder}")
+        try:
+            save_run(result, folder, save_model=not self.args.no_model)
+        except DescentError as exc:  # keep going: the other runs and the summary still count
+            self.save_errors.append(str(exc))
+            print(f"descent: {exc}", file=sys.stderr)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from trainers.compare import CompareSession, write_summary_csv
+
+    runs = compare_runs(args)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DescentError(
+            f"Cannot create the folder {args.out}: {exc.strerror or exc}. Choose one you can "
+            f"write to."
+        ) from None
+    progress = _CompareProgress(args, len(runs))
+    session = CompareSession(runs, progress, target_loss=args.target_loss)
+    rows = session.run()
+    write_summary_csv(rows, args.out / "summary.csv")
+    print(summary_table(rows, args.target_loss))
+    print(f"-> {args.out / 'summary.csv'}")
+    completed = all(row.status == "completed" for row in rows)
+    return EXIT_OK if completed and not progress.save_errors else EXIT_FAILED
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -257,6 +467,8 @@ def main(argv: list[str]) -> int:
             return cmd_list()
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "compare":
+            return cmd_compare(args)
     except DescentError as exc:
         # On bad input the message is the whole story; a failed save after training exits 1.
         from trainers.errors import TrainingError

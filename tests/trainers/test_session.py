@@ -237,3 +237,78 @@ def test_learning_rate_schedules_lower_the_rate():
         assert result.status == "completed"
         rate = result.model.optimizer.learning_rate
         assert float(rate) < config.learning_rate()
+
+
+class Inside(TrainingListener):
+    def __init__(self):
+        self.steps, self.norms, self.rates, self.boundaries = [], [], [], []
+
+    def on_optimizer_steps(self, steps, norms, rates):
+        self.steps.extend(steps.tolist())
+        self.norms.extend(norms.tolist())
+        self.rates.extend(rates.tolist())
+
+    def on_boundary(self, epoch, probabilities):
+        self.boundaries.append((epoch, probabilities))
+
+
+def test_inspecting_the_optimizer_reports_every_update():
+    listener = Inside()
+    config = RunConfig(
+        dataset="moons",
+        optimizer="adagrad",
+        epochs=3,
+        steps_per_execution=4,
+        hyperparameters={"learning_rate": 0.05},
+    )
+    result = TrainingSession(config, listener, inspect_optimizer=True).run()
+    assert listener.steps == result.step_numbers.tolist()
+    assert all(n > 0 for n in listener.norms)
+    # AdaGrad's sum of squared gradients only grows, so its effective rate only falls.
+    assert all(b <= a * (1 + 1e-6) for a, b in zip(listener.rates, listener.rates[1:]))
+    assert listener.rates[-1] < listener.rates[0]
+    # The first update's size is the distance between the initial and the updated weights
+    # after one step: check it against a run of exactly one step.
+    one = TrainingSession(
+        RunConfig(
+            dataset="moons",
+            optimizer="adagrad",
+            epochs=1,
+            batch_size="full",
+            hyperparameters={"learning_rate": 0.05},
+        ),
+        (single := Inside()),
+        inspect_optimizer=True,
+    ).run()
+    moved = np.sqrt(
+        sum(
+            np.sum((a - b) ** 2)
+            for a, b in zip(one.model.get_weights(), one.initial_weights, strict=True)
+        )
+    )
+    assert single.norms == [pytest.approx(moved, rel=1e-4)]
+
+
+def test_sgd_effective_rate_is_its_learning_rate():
+    listener = Inside()
+    config = RunConfig(
+        dataset="iris", optimizer="sgd", epochs=1, hyperparameters={"learning_rate": 0.05}
+    )
+    TrainingSession(config, listener, inspect_optimizer=True).run()
+    assert listener.rates == pytest.approx([0.05] * len(listener.rates))
+
+
+def test_decision_regions_for_2d_classification_only():
+    listener = Inside()
+    result = TrainingSession(
+        RunConfig(dataset="blobs", epochs=2), listener, boundary_resolution=20
+    ).run()
+    assert [epoch for epoch, _ in listener.boundaries] == [0, 1, 2]
+    probabilities = listener.boundaries[-1][1]
+    assert probabilities.shape == (20, 20, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
+    xs, ys = result.info.grid_axes
+    assert len(xs) == len(ys) == 20 and result.info.points[0].shape[1] == 2
+    none = Inside()
+    TrainingSession(RunConfig(dataset="iris", epochs=1), none, boundary_resolution=20).run()
+    assert none.boundaries == []
