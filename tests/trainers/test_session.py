@@ -265,7 +265,8 @@ def test_inspecting_the_optimizer_reports_every_update():
     assert listener.steps == result.step_numbers.tolist()
     assert all(n > 0 for n in listener.norms)
     # AdaGrad's sum of squared gradients only grows, so its effective rate only falls.
-    assert all(b <= a * (1 + 1e-6) for a, b in zip(listener.rates, listener.rates[1:]))
+    rates = np.array(listener.rates)
+    assert np.all(rates[1:] <= rates[:-1] * (1 + 1e-6))
     assert listener.rates[-1] < listener.rates[0]
     # The first update's size is the distance between the initial and the updated weights
     # after one step: check it against a run of exactly one step.
