@@ -69,6 +69,20 @@ def test_train_writes_the_run_in_a_fresh_process(tmp_path):
     assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history[0])
     steps = read_csv(out / "steps.csv")
     assert len(steps) == 4 * 10 and steps[-1]["step"] == "40"
+    # The model reloads, compiled, in plain Keras after `import trainers`.
+    check = (
+        "import keras, trainers, sys; m = keras.saving.load_model(sys.argv[1]); "
+        "print(type(m.optimizer).__name__, m.loss.name)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", check, str(out / "model.keras")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split()[-2:] == ["Adam", "binary_crossentropy"]
 
 
 def test_batch_sizes_full_and_one_are_batch_and_stochastic_descent(tmp_path):

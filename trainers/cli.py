@@ -76,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         "losses share) and see the batches in the same order.",
         epilog="example:\n  main.py compare --dataset digits --optimizers sgd,momentum,adam "
         "--epochs 10 --out runs/optimizers\n\n"
-        "A list flag overrides its single-run flag (--optimizers over --optimizer). An "
-        "optimizer other than --optimizer\nstarts from its default hyperparameters.",
+        "A list flag overrides its single-run flag (--optimizers over --optimizer).\n"
+        "An optimizer other than --optimizer starts from its default hyperparameters;\n"
+        "--learning-rate, when given, applies to every optimizer.",
     )
     add_run_arguments(compare)
     compare.add_argument("--optimizers", metavar="A,B,...", help="optimizers to compare")
@@ -98,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-loss",
         type=float,
         metavar="X",
-        help="report the first step at which the smoothed step loss is at or below X",
+        help="report the first step at which the step loss, averaged over about the last 10 "
+        "steps, is at or below X",
     )
     compare.add_argument(
         "--out",

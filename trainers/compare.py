@@ -383,7 +383,7 @@ class CompareSession:
     def run(self) -> list[SummaryRow]:
         """Check every run, then train them in order; return the summary rows, one per run."""
         checked = self._check()
-        rows = []
+        self.results, rows = [], []
         for index, (label, config) in enumerate(checked):
             if not self._running.is_set():
                 self._emit("on_status", "Paused")
@@ -426,7 +426,7 @@ class CompareSession:
 
     def _train(self, index: int, label: str, config: RunConfig, count: int) -> RunResult:
         listener = _MemberListener(self, index, label, count)
-        session = _MemberSession(config, listener)
+        session = TrainingSession(config, listener)
         listener.session = session
         with self._lock:
             self._session = session
@@ -454,17 +454,6 @@ def _dataset_key(config: RunConfig) -> str:
     return repr((config.dataset, options, config.target, config.validation_split, config.seed))
 
 
-class _MemberSession(TrainingSession):
-    """A TrainingSession that keeps its RunResult at hand while it trains, so each epoch event
-    can carry the epoch's time from the same clock as `RunResult.epoch_times`."""
-
-    result: RunResult | None = None
-
-    def _train(self, config, data, loss_name, result) -> None:
-        self.result = result
-        super()._train(config, data, loss_name, result)
-
-
 class _MemberListener(TrainingListener):
     """Forwards one run's events to the comparison's listener under the run's index."""
 
@@ -473,7 +462,7 @@ class _MemberListener(TrainingListener):
         self.index = index
         self.label = label
         self.count = count
-        self.session: _MemberSession | None = None
+        self.session: TrainingSession | None = None
 
     def on_status(self, text: str) -> None:
         self.owner._emit("on_status", f"{self.label} ({self.index + 1}/{self.count}): {text}")

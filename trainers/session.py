@@ -231,6 +231,7 @@ class TrainingSession:
         self.listener = listener or TrainingListener()
         self.inspect_optimizer = inspect_optimizer
         self.boundary_resolution = boundary_resolution
+        self.result: RunResult | None = None  # the run's result as it fills, once training starts
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
@@ -270,7 +271,7 @@ class TrainingSession:
         except DescentError as exc:
             self.listener.on_failed(str(exc), None)
             raise
-        result = RunResult(config=config)
+        result = self.result = RunResult(config=config)
         try:
             self._train(config, data, loss_name, result)
         except DescentError as exc:
@@ -328,6 +329,18 @@ class TrainingSession:
             metrics=[metric, *probes],
             jit_compile=config.jit_compile,
             steps_per_execution=spe,
+        )
+        # A saved model.keras must reload in plain Keras after `import trainers`: record the
+        # compile settings without our per-step probes, which are not meant to be saved.
+        model._compile_config = type(model._compile_config)(
+            optimizer=optimizer,
+            loss=loss,
+            loss_weights=None,
+            metrics=[metric],
+            weighted_metrics=None,
+            run_eagerly=False,
+            steps_per_execution=spe,
+            jit_compile=config.jit_compile,
         )
         y_train = models.prepare_labels(data.y_train, data.task, loss_name, data.n_classes)
         validation = None
