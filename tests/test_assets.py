@@ -1,0 +1,113 @@
+"""The explanations shown beside each optimizer and loss: present, complete, and in step with the
+catalog (so the window never shows two different equations for one entry)."""
+
+import re
+
+import pytest
+
+import assets
+from trainers.catalog import LOSSES, OPTIMIZERS
+
+ENTRIES = [(info, "Update rule") for info in OPTIMIZERS] + [(info, "Formula") for info in LOSSES]
+IDS = [info.name for info, _ in ENTRIES]
+SECTIONS = ["When it helps", "When it hurts", "Try this in Descent"]
+FENCE = "```"
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(heading, body) for each `### ` heading, in order."""
+    parts = re.split(r"^### (.+)$", text, flags=re.MULTILINE)
+    assert parts[0].strip() == "", "text before the first heading"
+    return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
+def _fenced_blocks(body: str) -> list[str]:
+    return re.findall(r"^```[^\n]*\n(.*?)\n```[ \t]*$", body, flags=re.MULTILINE | re.DOTALL)
+
+
+def _prose(text: str) -> str:
+    """The student-facing text: everything but headings and the fenced equation."""
+    without_code = re.sub(r"^```.*?^```[ \t]*$", "", text, flags=re.MULTILINE | re.DOTALL)
+    return "\n".join(line for line in without_code.splitlines() if not line.startswith("#"))
+
+
+def _word_count(text: str) -> int:
+    """Words of the prose; bullet dashes and lone symbols such as `=` are not words."""
+    return sum(1 for token in _prose(text).split() if any(c.isalnum() for c in token))
+
+
+def _value(text: str):
+    if text in ("true", "false"):
+        return text == "true"
+    return float(text)
+
+
+def test_every_catalog_entry_has_an_explanation_and_nothing_else_does():
+    assert sorted(IDS) == assets.explanation_names()
+    for name in IDS:
+        assert (assets.EXPLANATIONS_DIR / f"{name}.md").is_file()
+
+
+@pytest.mark.parametrize(("info", "rule_heading"), ENTRIES, ids=IDS)
+def test_sections_in_order_with_the_catalog_display_name(info, rule_heading):
+    headings = [heading for heading, _ in _sections(assets.explanation(info.name))]
+    assert headings == [info.display_name, rule_heading, *SECTIONS]
+
+
+@pytest.mark.parametrize(("info", "rule_heading"), ENTRIES, ids=IDS)
+def test_every_section_has_content(info, rule_heading):
+    for heading, body in _sections(assets.explanation(info.name)):
+        assert body.strip(), f"{info.name}: section {heading!r} is empty"
+    intuition = _sections(assets.explanation(info.name))[0][1].strip()
+    assert intuition.endswith("."), f"{info.name}: the intuition should be one sentence"
+    assert intuition.count(". ") == 0, f"{info.name}: the intuition should be one sentence"
+
+
+@pytest.mark.parametrize(("info", "rule_heading"), ENTRIES, ids=IDS)
+def test_equation_is_the_catalogs_verbatim(info, rule_heading):
+    text = assets.explanation(info.name)
+    body = dict(_sections(text))[rule_heading]
+    assert _fenced_blocks(body) == [info.equation]
+    assert len(_fenced_blocks(text)) == 1, "one equation per explanation"
+
+
+@pytest.mark.parametrize(("info", "rule_heading"), ENTRIES, ids=IDS)
+def test_symbols_are_explained_then_defaults_match_the_catalog(info, rule_heading):
+    body = dict(_sections(assets.explanation(info.name)))[rule_heading]
+    after_code = body.split(FENCE)[-1]
+    assert re.search(r"^- `[^`]+`", after_code, flags=re.MULTILINE), "no symbol list"
+    # The `Defaults:` paragraph lists exactly the catalog's options; notes go in a paragraph after.
+    defaults = re.search(r"^Defaults: (.*?)(?:\n\n|\Z)", after_code, flags=re.MULTILINE | re.DOTALL)
+    assert defaults, f"{info.name}: no `Defaults:` paragraph"
+    pairs = dict(re.findall(r"`(\w+)=([^`]+)`", defaults.group(1)))
+    assert set(pairs) == {p.name for p in info.params}
+    for param in info.params:
+        assert _value(pairs[param.name]) == param.default, param.name
+    if not info.params:
+        assert defaults.group(1).startswith("none")
+
+
+@pytest.mark.parametrize(("info", "rule_heading"), ENTRIES, ids=IDS)
+def test_length_and_markdown_subset(info, rule_heading):
+    text = assets.explanation(info.name)
+    words = _word_count(text)
+    assert 80 <= words <= 160, f"{info.name}: {words} words"
+    prose = _prose(text)
+    assert not re.search(r"^#", text.replace("### ", ""), flags=re.MULTILINE), "only ### headings"
+    assert "![" not in prose and "](" not in prose, "no images or links"
+    assert not re.search(r"^\s*\|", prose, flags=re.MULTILINE), "no tables"
+    assert "$" not in prose and "\\(" not in prose and "\\[" not in prose, "no LaTeX"
+    assert "<" not in prose.replace("<-", ""), "no HTML"
+
+
+def test_explanation_is_the_file_text():
+    assert assets.explanation("adam") == (assets.EXPLANATIONS_DIR / "adam.md").read_text(
+        encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("name", ["nadam", "", "ADAM", "../__init__", "explanations/adam"])
+def test_unknown_name_raises_listing_the_known_ones(name):
+    with pytest.raises(ValueError, match="Known: .*adam.*sgd") as raised:
+        assets.explanation(name)
+    assert repr(name) in str(raised.value)
