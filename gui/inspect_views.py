@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.plots import CurveBuffer, add_legend, themed
@@ -166,5 +166,11 @@ class DecisionBoundaryPlot(pg.PlotWidget):
         self.image.setImage(
             np.clip(rgb, 0, 255).astype(np.uint8), autoLevels=False, levels=(0, 255)
         )
+        # Map pixel (column, row) onto the data plane: columns follow x, rows follow y.
+        xs, ys = self.axes
+        transform = QTransform()
+        transform.translate(float(xs[0]), float(ys[0]))
+        transform.scale(float(xs[-1] - xs[0]) / rgb.shape[1], float(ys[-1] - ys[0]) / rgb.shape[0])
+        self.image.setTransform(transform)
         self.epoch = epoch
         self.setTitle(f"Decision regions after epoch {epoch}")

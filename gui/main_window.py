@@ -37,12 +37,15 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QTabWidget,
+    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.forms import ParamForm
+from gui.inspect_views import DecisionBoundaryPlot, OptimizerInsideView
 from gui.plots import EpochPlot, StepLossPlot, place_legend
 from gui.worker import EngineThread, TrainingWorker
 
@@ -195,7 +198,23 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.metric_plot)
         vertical.addWidget(bottom)
         vertical.setSizes([400, 260])
-        plots_layout.addWidget(vertical, 1)
+        self.explanation = _named(QTextBrowser(), "explanationView", "About this optimizer")
+        self.explanation.setOpenExternalLinks(False)
+        training = QSplitter(Qt.Orientation.Horizontal)
+        training.addWidget(vertical)
+        training.addWidget(self.explanation)
+        training.setStretchFactor(0, 1)
+        training.setSizes([900, 300])
+        self.inside_view = OptimizerInsideView()
+        self.boundary_plot = DecisionBoundaryPlot()
+        self.view_tabs = _named(QTabWidget(), "viewTabs", "Views")
+        self.view_tabs.addTab(training, "Training")
+        self.view_tabs.addTab(self.inside_view, "Inside the optimizer")
+        self.view_tabs.addTab(self.boundary_plot, "Decision boundary")
+        self.surface_view = None
+        self.compare_view = None
+        self.comparing = False
+        plots_layout.addWidget(self.view_tabs, 1)
         splitter.addWidget(plots)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 880])
@@ -375,6 +394,8 @@ class MainWindow(QMainWindow):
         self.worker.sig_started.connect(self._on_run_started)
         self.worker.sig_steps.connect(self._on_steps)
         self.worker.sig_epoch.connect(self._on_epoch)
+        self.worker.sig_optimizer_steps.connect(self._on_optimizer_steps)
+        self.worker.sig_boundary.connect(self._on_boundary)
         self.worker.sig_finished.connect(self._on_run_finished)
         self.worker.sig_failed.connect(self._on_run_failed)
         self.worker.sig_saved.connect(self._on_saved)
@@ -410,6 +431,15 @@ class MainWindow(QMainWindow):
         for info in catalog.OPTIMIZERS:
             self.optimizer_combo.addItem(info.display_name, info.name)
         self.optimizer_combo.blockSignals(False)
+        from gui.compare_view import CompareView
+        from gui.surface_view import SurfaceView
+
+        self.compare_view = CompareView(self.worker, self.build_config)
+        self.compare_view.sig_comparison_started.connect(lambda _: self._set_comparing(True))
+        self.compare_view.sig_comparison_finished.connect(lambda _: self._set_comparing(False))
+        self.view_tabs.addTab(self.compare_view, "Compare")
+        self.surface_view = SurfaceView()
+        self.view_tabs.addTab(self.surface_view, "Loss surfaces")
         self.ready = True
         self._restore_choices()
         self._set_controls_enabled(True)
@@ -545,6 +575,7 @@ class MainWindow(QMainWindow):
         info = self.catalog.loss_info(name)
         self.loss_form.set_params(info.params, info.display_name)
         self.loss_equation.setText(f"{info.equation}\n{info.summary}")
+        self._update_explanation()
 
     @Slot()
     def _on_optimizer_changed(self, *_):
@@ -561,6 +592,18 @@ class MainWindow(QMainWindow):
                 pass
         self.optimizer_summary.setText(info.summary)
         self._update_equation()
+        self._update_explanation()
+
+    def _update_explanation(self) -> None:
+        """The student's page for the chosen optimizer and loss, beside the curves."""
+        from assets import explanation
+
+        parts = [
+            explanation(name)
+            for name in (self.optimizer_combo.currentData(), self.loss_combo.currentData())
+            if name
+        ]
+        self.explanation.setMarkdown("\n\n".join(parts))
 
     @Slot()
     def _update_equation(self, *_):
@@ -675,6 +718,7 @@ class MainWindow(QMainWindow):
         self.step_plot.clear_curves()
         self.epoch_plot.clear_curves()
         self.metric_plot.clear_curves()
+        self.inside_view.clear()
         self.message_frame.hide()
         self.last_result = None
         self.run_info = None
@@ -717,6 +761,13 @@ class MainWindow(QMainWindow):
             self.pause_button.blockSignals(False)
         self._on_variant_changed()
 
+    def _set_comparing(self, comparing: bool) -> None:
+        """A comparison holds the worker: the form and Train wait until it ends."""
+        self.comparing = comparing
+        self.side_panel.setEnabled(not comparing)
+        self.train_button.setEnabled(not comparing and self.ready)
+        self.open_button.setEnabled(not comparing)
+
     def _set_controls_enabled(self, enabled: bool) -> None:
         self.side_panel.setEnabled(enabled)
         self.train_button.setEnabled(enabled)
@@ -736,6 +787,8 @@ class MainWindow(QMainWindow):
         )
         self.metric_plot.set_ylabel(info.metric)
         self._on_epoch(0, info.initial_logs)  # epoch 0: the untrained model
+        names = [str(c) for c in np.unique(info.points[1])] if info.points is not None else []
+        self.boundary_plot.set_points(info.points, info.grid_axes, names)
         self._on_status(f"Training {info.model_summary} on {info.dataset_summary}")
 
     @Slot(object, object)
@@ -760,6 +813,14 @@ class MainWindow(QMainWindow):
             f"Epoch {max(epoch, 1)}/{info.config.epochs} · step {step}/{info.total_steps}{left}"
         )
 
+    @Slot(object, object, object)
+    def _on_optimizer_steps(self, steps, norms, rates) -> None:
+        self.inside_view.append(steps, norms, rates)
+
+    @Slot(int, object)
+    def _on_boundary(self, epoch: int, probabilities) -> None:
+        self.boundary_plot.show_probabilities(epoch, probabilities)
+
     @Slot(int, object)
     def _on_epoch(self, epoch: int, logs: dict) -> None:
         self.epoch_plot.append(epoch, logs.get("loss"), logs.get("val_loss"))
@@ -782,6 +843,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, object)
     def _on_run_failed(self, message: str, result) -> None:
+        if self.comparing:
+            return  # the compare view shows its own failures
         if result is not None:
             self.last_result = result
             self.save_action.setEnabled(True)
@@ -823,8 +886,14 @@ class MainWindow(QMainWindow):
     # =============================================================================== plots
     @Slot()
     def _on_redraw(self) -> None:
-        for plot in (self.step_plot, self.epoch_plot, self.metric_plot):
-            plot.refresh()
+        for view in (
+            self.step_plot,
+            self.epoch_plot,
+            self.metric_plot,
+            self.inside_view,
+            self.boundary_plot,
+        ):
+            view.refresh()
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
@@ -950,6 +1019,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.sync()
         self.redraw_timer.stop()
+        if self.surface_view is not None:
+            self.surface_view.shutdown()
         self.shutdown()
         super().closeEvent(event)
 

@@ -1,6 +1,7 @@
 """Make the README's screenshots from the real window after a real run.
 
-    .venv/bin/python tools/screenshots.py            # writes docs/screenshot.png
+    .venv/bin/python tools/screenshots.py
+        # docs/screenshot.png, inside.png, boundary.png (spirals), compare.png, surface.png
 
 Runs offscreen, with its own settings file, so it neither needs a display nor touches yours.
 """
@@ -49,9 +50,36 @@ def main_window_screenshot(path: Path) -> None:
     app.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(path))
-    window.close()
     print(f"wrote {path}")
+    for index, name in ((1, "inside.png"), (2, "boundary.png")):
+        window.view_tabs.setCurrentIndex(index)
+        window._on_redraw()
+        app.processEvents()
+        window.grab().save(str(path.parent / name))
+        print(f"wrote {path.parent / name}")
+
+    # Compare: four optimizers on digits, same weights and data order, 5 epochs.
+    window.select_dataset("digits")
+    window.epochs_spin.setValue(5)
+    compare = window.compare_view
+    compare.set_optimizers(["sgd", "momentum", "rmsprop", "adam"])
+    compare.target_spin.setValue(1.0)
+    window.view_tabs.setCurrentWidget(compare)
+    compare.start_comparison()
+    wait_for(compare.sig_comparison_finished, 600)
+    app.processEvents()
+    compare.grab().save(str(path.parent / "compare.png"))
+    print(f"wrote {path.parent / 'compare.png'}")
+    window.close()
+
+    from gui.surface_view import save_screenshot
+
+    save_screenshot(path.parent / "surface.png")  # Rosenbrock, four optimizers, 300 steps
+    print(f"wrote {path.parent / 'surface.png'}")
 
 
 if __name__ == "__main__":
     main_window_screenshot(ROOT / "docs" / "screenshot.png")
+    # Skip the Qt/TensorFlow teardown at exit, which can crash (see gui/app.py).
+    sys.stdout.flush()
+    os._exit(0)

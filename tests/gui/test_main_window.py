@@ -255,3 +255,24 @@ print(json.dumps(state))
     assert state["message"] == "Preparing TensorFlow..."
     assert not state["train_enabled"]
     assert state["ready_later"]
+
+
+def test_inside_and_boundary_views_follow_the_run(qtbot, window):
+    window.select_dataset("blobs")
+    optimizers = find(window, QComboBox, "optimizerCombo")
+    optimizers.setCurrentIndex(optimizers.findData("adagrad"))
+    find(window, QSpinBox, "epochsSpin").setValue(4)
+    assert train_and_wait(qtbot, window) == "completed"
+    window._on_redraw()
+    inside = window.inside_view
+    steps = window.step_plot.buffer.n
+    assert inside.update_plot.buffer.n == steps and inside.rate_plot.buffer.n == steps
+    rates = inside.rate_plot.buffer.ys
+    assert rates[-1] < rates[0]  # AdaGrad's effective rate fades
+    assert window.boundary_plot.epoch == 4
+    assert window.boundary_plot.image.image.shape[:2] == (60, 60)
+    assert "AdaGrad" in window.explanation.toPlainText()
+    window.select_dataset("iris")  # not 2-D: the boundary view says what it is for
+    assert train_and_wait(qtbot, window) == "completed"
+    assert window.boundary_plot.epoch is None
+    assert "2-D" in window.boundary_plot.getPlotItem().titleLabel.text
