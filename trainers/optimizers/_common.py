@@ -1,4 +1,4 @@
-"""What every optimizer here shares: arguments checked against the catalog, and a mean over weights.
+"""What every optimizer here shares: catalog-checked arguments and a median over weights.
 
 The ranges and defaults live in `trainers.catalog`, written once; the classes ask it here so the
 window, the CLI and the Keras classes refuse the same values with the same message.

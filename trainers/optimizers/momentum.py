@@ -84,5 +84,5 @@ class Momentum(keras.optimizers.Optimizer):
         return config
 
     def effective_learning_rate(self):
-        """The step size per unit of `v`, averaged over weights: `learning_rate` itself."""
+        """The step size per unit of `v`, the same for every weight: `learning_rate` itself."""
         return ops.cast(self.learning_rate, "float32")

@@ -89,6 +89,6 @@ class Nesterov(keras.optimizers.Optimizer):
         return config
 
     def effective_learning_rate(self):
-        """The step size per unit of the look-ahead direction, averaged over weights:
+        """The step size per unit of the look-ahead direction, the same for every weight:
         `learning_rate` itself."""
         return ops.cast(self.learning_rate, "float32")

@@ -48,5 +48,5 @@ class SGD(keras.optimizers.Optimizer):
         self.assign_sub(variable, ops.multiply(lr, gradient))
 
     def effective_learning_rate(self):
-        """The step size per unit of gradient, averaged over weights: `learning_rate` itself."""
+        """The step size per unit of gradient, the same for every weight: `learning_rate` itself."""
         return ops.cast(self.learning_rate, "float32")
