@@ -61,6 +61,7 @@ def main_window_screenshot(path: Path) -> None:
     # Compare: four optimizers on digits, same weights and data order, 5 epochs.
     window.select_dataset("digits")
     window.epochs_spin.setValue(5)
+    window.resize(1700, 1060)  # room for the results table
     compare = window.compare_view
     compare.set_optimizers(["sgd", "momentum", "rmsprop", "adam"])
     compare.target_spin.setValue(1.0)
