@@ -24,6 +24,8 @@ import traceback
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
+from gui import collector
+
 EMIT_INTERVAL_S = 0.05
 BOUNDARY_INTERVAL_S = 0.1  # decision regions: at most ten pictures a second
 BOUNDARY_RESOLUTION = 60
@@ -142,6 +144,8 @@ class TrainingWorker(QObject):
             import trainers  # noqa: F401
             from trainers.session import device_description
 
+            # TensorFlow and Keras are alive until exit: keep full collections from walking them.
+            collector.freeze_long_lived()
             self.sig_ready.emit(device_description())
         except Exception as exc:  # a broken install must still end in a readable message
             self.sig_failed.emit(f"TensorFlow could not be loaded: {exc}", None)
@@ -237,6 +241,8 @@ class EngineThread(QThread):
         super().__init__(parent)
         self.worker = worker
         self.setObjectName("trainingThread")
+        # Garbage cycles may hold widgets; they must be collected here, never on this thread.
+        collector.install()
         # TensorFlow traces graphs with deep native recursion: give the thread a stack as big
         # as a main thread's rather than a platform default that may be smaller.
         self.setStackSize(64 * 1024 * 1024)

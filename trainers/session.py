@@ -291,7 +291,11 @@ class TrainingSession:
     def _train(self, config: RunConfig, data: Dataset, loss_name: str, result: RunResult) -> None:
         listener = self.listener
         listener.on_status("Building the model...")
-        keras.backend.clear_session()
+        # Keras's clear_session() runs gc.collect() unless told not to. Off the main thread (the
+        # window's engine thread) that could destroy Qt widgets held in garbage cycles on the
+        # wrong thread, so there the window's own collector frees the memory instead.
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        keras.backend.clear_session(free_memory=on_main_thread)
         keras.utils.set_random_seed(config.seed)
         from_logits = bool(config.loss_options.get("from_logits", False))
         if config.model_path:
