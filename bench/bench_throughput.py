@@ -9,7 +9,7 @@ The same model, data, optimizer and epochs three ways, in one process, alternati
     listener counts every point it receives), steps_per_execution "auto", as the CLI runs it.
 (c) window: the real MainWindow, offscreen and shown, its form filled with the same settings,
     Train pressed: the worker trains (with its optimizer probe, as in the app) and the plots
-    redraw from their 25 Hz timer.
+    redraw from their 10 Hz timer.
 
 Each trains 1 warm-up epoch (tracing and the first-call costs) then 3 timed epochs. What is
 timed: the wall time from the end of epoch 1 to the end of epoch 4, on the training thread

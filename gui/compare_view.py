@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from gui.plots import CurveBuffer, _ema, themed
 
-REDRAW_INTERVAL_MS = 40  # 25 Hz
+REDRAW_INTERVAL_MS = 100  # 10 Hz, as the main window: frames take CPU from training
 DEFAULT_OPTIMIZERS = ("sgd", "adam")
 GD_MINIBATCH = 32
 MAX_RUNS = 48

@@ -3,7 +3,7 @@
 The window is up before TensorFlow: the worker imports the engine on its own thread and the
 side panel is filled from the engine's catalog when `sig_ready` arrives ("Preparing
 TensorFlow..." until then). From then on a form becomes a `RunConfig`, the worker trains it,
-and its signals feed the plots, which redraw from a 25 Hz timer.
+and its signals feed the plots, which redraw from a 10 Hz timer.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui.forms import ParamForm
-from gui.inspect_views import DecisionBoundaryPlot, OptimizerInsideView
-from gui.plots import EpochPlot, StepLossPlot, place_legend
 from gui.worker import EngineThread, TrainingWorker
 
-REDRAW_INTERVAL_MS = 40
+# 10 Hz: smooth enough for a curve that grows, and each frame's CPU is taken from training on a
+# two-core machine (25 Hz cost the engine a third of its speed: bench/bench_throughput.py).
+REDRAW_INTERVAL_MS = 100
+STARTUP_FALLBACK_MS = 1000  # a window that is never painted still starts its engine
 KIND_TITLES = {
     "generated": "Generated (2-D and 1-D)",
     "scikit-learn": "Real data (scikit-learn)",
@@ -104,7 +105,12 @@ class MainWindow(QMainWindow):
         self.redraw_timer = QTimer(self)
         self.redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self.redraw_timer.timeout.connect(self._on_redraw)
-        self.redraw_timer.start()
+        # The window is painted first; then the plots are built (pyqtgraph takes ~0.5 s to
+        # import) and the engine thread starts importing TensorFlow. Started earlier, both
+        # delayed the first paint (bench/bench_startup.py). A window never shown (a script, a
+        # test) gets the same a moment later.
+        self._startup_done = False
+        QTimer.singleShot(STARTUP_FALLBACK_MS, self, self._finish_startup)
 
     # =================================================================================== UI
     def _build_ui(self) -> None:
@@ -187,30 +193,15 @@ class MainWindow(QMainWindow):
         plot_controls.addWidget(self.run_label)
         plots_layout.addLayout(plot_controls)
 
-        self.step_plot = StepLossPlot()
-        self.epoch_plot = EpochPlot("epochLossPlot", "Loss by epoch", "loss")
-        self.metric_plot = EpochPlot("metricPlot", "Accuracy by epoch", "accuracy")
-        self.step_plot.set_smoothing(0.9)
-        vertical = QSplitter(Qt.Orientation.Vertical)
-        vertical.addWidget(self.step_plot)
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.epoch_plot)
-        bottom.addWidget(self.metric_plot)
-        vertical.addWidget(bottom)
-        vertical.setSizes([400, 260])
+        # The plots themselves are made by _build_plots(), after the first paint.
+        self.step_plot = self.epoch_plot = self.metric_plot = None
+        self.inside_view = self.boundary_plot = None
         self.explanation = _named(QTextBrowser(), "explanationView", "About this optimizer")
         self.explanation.setOpenExternalLinks(False)
-        training = QSplitter(Qt.Orientation.Horizontal)
-        training.addWidget(vertical)
-        training.addWidget(self.explanation)
-        training.setStretchFactor(0, 1)
-        training.setSizes([900, 300])
-        self.inside_view = OptimizerInsideView()
-        self.boundary_plot = DecisionBoundaryPlot()
+        self.training_split = QSplitter(Qt.Orientation.Horizontal)
+        self.training_split.addWidget(self.explanation)
         self.view_tabs = _named(QTabWidget(), "viewTabs", "Views")
-        self.view_tabs.addTab(training, "Training")
-        self.view_tabs.addTab(self.inside_view, "Inside the optimizer")
-        self.view_tabs.addTab(self.boundary_plot, "Decision boundary")
+        self.view_tabs.addTab(self.training_split, "Training")
         self.surface_view = None
         self.compare_view = None
         self.comparing = False
@@ -228,6 +219,46 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+Return"), self, self.start_training)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_training)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop_training)
+
+    def _build_plots(self) -> None:
+        """The plot area: step, epoch and metric plots, and the optimizer and boundary views."""
+        from gui.inspect_views import DecisionBoundaryPlot, OptimizerInsideView
+        from gui.plots import EpochPlot, StepLossPlot
+
+        self.step_plot = StepLossPlot()
+        self.epoch_plot = EpochPlot("epochLossPlot", "Loss by epoch", "loss")
+        self.metric_plot = EpochPlot("metricPlot", "Accuracy by epoch", "accuracy")
+        self.step_plot.set_smoothing(self.smoothing_slider.value() / 100.0)
+        self._on_log_toggled(self.log_check.isChecked())
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(self.step_plot)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.epoch_plot)
+        bottom.addWidget(self.metric_plot)
+        vertical.addWidget(bottom)
+        vertical.setSizes([400, 260])
+        self.training_split.insertWidget(0, vertical)
+        self.training_split.setStretchFactor(0, 1)
+        self.training_split.setSizes([900, 300])
+        self.inside_view = OptimizerInsideView()
+        self.boundary_plot = DecisionBoundaryPlot()
+        self.view_tabs.addTab(self.inside_view, "Inside the optimizer")
+        self.view_tabs.addTab(self.boundary_plot, "Decision boundary")
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        if not self._startup_done:
+            QTimer.singleShot(0, self, self._finish_startup)  # once this paint is on screen
+
+    @Slot()
+    def _finish_startup(self) -> None:
+        """After the first paint: build the plots, then start the engine thread."""
+        if self._startup_done:
+            return
+        self._startup_done = True
+        self._build_plots()
+        self.redraw_timer.start()
+        self.worker_thread.start()
 
     def _dataset_group(self) -> QGroupBox:
         group = QGroupBox("Dataset")
@@ -399,7 +430,6 @@ class MainWindow(QMainWindow):
         self.worker.sig_finished.connect(self._on_run_finished)
         self.worker.sig_failed.connect(self._on_run_failed)
         self.worker.sig_saved.connect(self._on_saved)
-        self.worker_thread.start()
 
     @Slot(str)
     def _on_ready(self, device: str) -> None:
@@ -559,6 +589,8 @@ class MainWindow(QMainWindow):
         self.loss_combo.blockSignals(False)
         self._on_loss_changed()
         metric = "mean absolute error" if task == "regression" else "accuracy"
+        from gui.plots import place_legend
+
         self.metric_plot.setTitle(f"{metric.capitalize()} by epoch")
         self.metric_plot.set_ylabel(metric)
         # Accuracy climbs to the top of its plot and an error falls to the bottom: keep the
@@ -779,6 +811,7 @@ class MainWindow(QMainWindow):
         self.run_started = time.monotonic()
         self.progress.setRange(0, max(info.total_steps, 1))
         self.progress.setValue(0)
+        self.step_plot.follow_run(info.total_steps)
         self._update_progress(0, 0)
         config = info.config
         self.run_label.setText(
@@ -897,11 +930,15 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
+        if self.step_plot is None:  # not built yet: _build_plots() reads the box
+            return
         self.step_plot.setLogMode(y=on)
         self.epoch_plot.setLogMode(y=on)
 
     @Slot(int)
     def _on_smoothing_changed(self, value: int) -> None:
+        if self.step_plot is None:
+            return
         self.step_plot.set_smoothing(value / 100.0)
 
     # ============================================================================ messages
@@ -1026,6 +1063,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop any run and end the worker's thread; safe to call twice."""
+        self._startup_done = True  # a window closed before its first paint starts nothing
         if self.worker_thread.isRunning():
             self.worker.stop()
             self.worker.request_quit()

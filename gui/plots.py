@@ -1,11 +1,14 @@
 """The live plots: step loss (raw and smoothed), epoch losses, and the task's metric.
 
 Curves are made once and fed with `setData` from buffers that grow by doubling; the window
-redraws them from a ~25 Hz timer, only when new points arrived. Peak downsampling and
-clip-to-view keep a million-point curve smooth to pan and zoom.
+redraws them from a 10 Hz timer, only when new points arrived. The step plot hands pyqtgraph
+only the points in view, or a min/max envelope of them, so a million-point curve stays smooth
+to pan and zoom.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -114,8 +117,89 @@ def themed(plot: pg.PlotWidget) -> None:
     plot.showGrid(x=True, y=True, alpha=0.2)
 
 
+ENVELOPE_BLOCK = 256
+"""Raw points per block of the zoomed-out envelope (its min and max are drawn)."""
+POINTS_PER_PIXEL = 2
+"""Above this many visible points per horizontal pixel, the envelope is drawn instead."""
+REFIT_INTERVAL_S = 1.0
+"""Following a run, the loss axis is refitted at most this often (sooner if a point leaves it)."""
+
+
+class Envelope:
+    """The min and max of each complete block of `ENVELOPE_BLOCK` points of a `CurveBuffer`.
+
+    Updated only for blocks completed since the last call, so a frame costs what arrived, not
+    the whole curve. Each block gives two points, (first x, min) and (last x, max): at fewer
+    than one block per pixel that draws the same band as every raw point. Non-finite losses (a
+    diverged step) are skipped; a block with none finite gives NaN, a gap in the line.
+    """
+
+    def __init__(self) -> None:
+        self.points = CurveBuffer()
+        self.covered = 0  # raw points summarized so far: a multiple of ENVELOPE_BLOCK
+
+    def clear(self) -> None:
+        self.points.clear()
+        self.covered = 0
+
+    def update(self, source: CurveBuffer) -> None:
+        blocks = (source.n - self.covered) // ENVELOPE_BLOCK
+        if blocks <= 0:
+            return
+        end = self.covered + blocks * ENVELOPE_BLOCK
+        xs = source.x[self.covered : end].reshape(blocks, ENVELOPE_BLOCK)
+        ys = source.y[self.covered : end].reshape(blocks, ENVELOPE_BLOCK)
+        finite = np.isfinite(ys)
+        low = np.where(finite, ys, np.inf).min(axis=1)
+        high = np.where(finite, ys, -np.inf).max(axis=1)
+        empty = ~finite.any(axis=1)
+        low[empty] = high[empty] = np.nan
+        px = np.empty(2 * blocks)
+        py = np.empty(2 * blocks)
+        px[0::2], px[1::2] = xs[:, 0], xs[:, -1]
+        py[0::2], py[1::2] = low, high
+        self.points.append(px, py)
+        self.covered = end
+
+
+def visible_points(
+    source: CurveBuffer, envelope: Envelope, x_range: tuple[float, float] | None, pixels: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """What to hand pyqtgraph for the x range in view (None: all of it) `pixels` wide.
+
+    Zoomed in, the raw points in view (and one beyond each edge, so the line runs off the
+    plot); zoomed out past `POINTS_PER_PIXEL`, the envelope's blocks in view plus the raw
+    points not yet in a complete block. Steps are increasing, so the range is found by bisection.
+    """
+    xs, ys = source.xs, source.ys
+    begin, end = 0, source.n
+    if x_range is not None and end:
+        begin = max(int(np.searchsorted(xs, x_range[0], "left")) - 1, 0)
+        end = min(int(np.searchsorted(xs, x_range[1], "right")) + 1, source.n)
+    if end - begin <= POINTS_PER_PIXEL * max(pixels, 1.0):
+        return xs[begin:end], ys[begin:end]
+    envelope.update(source)
+    first_block = begin // ENVELOPE_BLOCK
+    last_block = min(-(-end // ENVELOPE_BLOCK), envelope.covered // ENVELOPE_BLOCK)
+    ex = envelope.points.xs[2 * first_block : 2 * last_block]
+    ey = envelope.points.ys[2 * first_block : 2 * last_block]
+    tail = max(envelope.covered, begin)
+    if tail >= end:
+        return ex, ey
+    return np.concatenate([ex, xs[tail:end]]), np.concatenate([ey, ys[tail:end]])
+
+
 class StepLossPlot(pg.PlotWidget):
-    """The loss of every update (faint) and its exponential moving average (bold)."""
+    """The loss of every update (faint) and its exponential moving average (bold).
+
+    A run of a million steps stays smooth to draw: each frame hands pyqtgraph only what can be
+    seen, either the raw points in view or, zoomed out, a min/max envelope of blocks of 256
+    steps (`visible_points`). While a run is followed, the step axis spans the whole run from its
+    start (the curve grows into it; its ticks are laid out once) and the loss axis is refitted
+    about once a second: relaying out both axes at every frame cost the training thread a
+    quarter of its speed on two cores (bench/bench_throughput.py). Any zoom or pan by the user
+    ends the following; the "A" button of the plot auto-ranges again.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -125,26 +209,42 @@ class StepLossPlot(pg.PlotWidget):
         self.setLabel("bottom", "step (update)")
         self.setLabel("left", "loss")
         self.setTitle("Loss of each update")
+        for name in ("left", "bottom"):
+            self.getAxis(name).setStyle(maxTickLevel=1)  # major and minor ticks, no third level
         self.legend = add_legend(self)
         raw_color = QColor(COLORS["train"])
         raw_color.setAlpha(RAW_ALPHA)
         self.raw = self.plot([], [], pen=pg.mkPen(raw_color, width=1), name="step loss")
         self.smooth = self.plot([], [], pen=pg.mkPen(COLORS["smooth"], width=2), name="smoothed")
-        for item in (self.raw, self.smooth):
-            item.setDownsampling(auto=True, method="peak")
-            item.setClipToView(True)
         self.buffer = CurveBuffer()
         self.smoothed = CurveBuffer()
+        self.raw_envelope = Envelope()
+        self.smooth_envelope = Envelope()
         self.alpha = 0.1
         self._last = None
         self._dirty = False
+        self.following = False
+        self._last_fit = 0.0
+        view = self.getViewBox()
+        view.sigXRangeChanged.connect(self._on_view_changed)
+        view.sigRangeChangedManually.connect(self._on_user_range)
 
     def clear_curves(self) -> None:
         self.buffer.clear()
         self.smoothed.clear()
+        self.raw_envelope.clear()
+        self.smooth_envelope.clear()
         self._last = None
         self._dirty = True
+        self.following = False
         self.enableAutoRange()
+
+    def follow_run(self, total_steps: int) -> None:
+        """Show the whole run's steps from its start and keep the loss axis fitted."""
+        self.following = True
+        self._last_fit = 0.0
+        self.getViewBox().disableAutoRange()
+        self.setXRange(0, max(total_steps, 1), padding=0.02)
 
     def append(self, steps: np.ndarray, losses: np.ndarray) -> None:
         if not len(steps):
@@ -158,18 +258,49 @@ class StepLossPlot(pg.PlotWidget):
         """0 = raw values, close to 1 = very smooth; recomputes the whole smoothed curve."""
         self.alpha = max(1.0 - float(amount), 0.001)
         self.smoothed.clear()
+        self.smooth_envelope.clear()
         self._last = None
         if self.buffer.n:
             ema, self._last = _ema(self.buffer.ys, self.alpha, None)
             self.smoothed.append(self.buffer.xs, ema)
         self._dirty = True
 
+    def _on_view_changed(self, *_) -> None:
+        self._dirty = True  # a pan or zoom shows other points
+
+    def _on_user_range(self, *_) -> None:
+        self.following = False
+
     def refresh(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
-        self.raw.setData(self.buffer.xs, self.buffer.ys, connect="finite")
-        self.smooth.setData(self.smoothed.xs, self.smoothed.ys, connect="finite")
+        view = self.getViewBox()
+        x_range = None if view.autoRangeEnabled()[0] else tuple(view.viewRange()[0])
+        pixels = view.width()
+        raw = visible_points(self.buffer, self.raw_envelope, x_range, pixels)
+        smooth = visible_points(self.smoothed, self.smooth_envelope, x_range, pixels)
+        self.raw.setData(*raw, connect="finite")
+        self.smooth.setData(*smooth, connect="finite")
+        if self.following:
+            self._fit_losses(raw[1])
+
+    def _fit_losses(self, losses: np.ndarray) -> None:
+        """Refit the loss axis to `losses` once a second, or now if one is out of view."""
+        log = bool(self.getAxis("left").logMode)
+        values = losses[np.isfinite(losses) & (losses > 0)] if log else losses[np.isfinite(losses)]
+        if not len(values):
+            return
+        if log:
+            values = np.log10(values)
+        low, high = float(values.min()), float(values.max())
+        shown = self.getViewBox().viewRange()[1]
+        now = time.monotonic()
+        if now - self._last_fit < REFIT_INTERVAL_S and shown[0] <= low and high <= shown[1]:
+            return
+        self._last_fit = now
+        # setYRange adds the padding; it takes log10 units in log mode, as viewRange gives.
+        self.getViewBox().setYRange(low, high, padding=0.05)
 
 
 class EpochPlot(pg.PlotWidget):

@@ -12,6 +12,7 @@ running many steps per call (much faster on small models) loses no point of the 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import platform
 import threading
@@ -213,6 +214,33 @@ def make_schedule(config: RunConfig, steps_per_epoch: int):
     )
 
 
+@contextlib.contextmanager
+def _forget_traced_gradients():
+    """Drop the gradient functions TensorFlow registered while training, when training ends.
+
+    Keras's TensorFlow optimizer sums gradients through a `tf.custom_gradient`, which registers a
+    new gradient function in TensorFlow's process-wide registry each time a train step is traced
+    and never removes it; the function's closure holds the traced step's graph. That was 6-8 MB a
+    run in one window session (bench/bench_memory.py). Once the run is over its train step is
+    never traced again, so the entries added under `CustomGradient-*` names are dropped. The
+    registry is private TensorFlow API: if it is not where it was, nothing is done.
+    """
+    try:
+        from tensorflow.python.framework import ops as tf_ops
+
+        registry = tf_ops._gradient_registry._registry
+    except (ImportError, AttributeError):
+        registry = None
+    before = set(registry) if isinstance(registry, dict) else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            for name in [n for n in registry if n not in before]:
+                if name.startswith("CustomGradient-"):
+                    del registry[name]
+
+
 class TrainingSession:
     """Runs one training run in the calling thread and reports it to a `TrainingListener`."""
 
@@ -273,7 +301,8 @@ class TrainingSession:
             raise
         result = self.result = RunResult(config=config)
         try:
-            self._train(config, data, loss_name, result)
+            with _forget_traced_gradients():
+                self._train(config, data, loss_name, result)
         except DescentError as exc:
             result.status, result.message = "failed", str(exc)
         except Exception as exc:  # the run must end in a message, never a dead worker

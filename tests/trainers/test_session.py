@@ -313,3 +313,21 @@ def test_decision_regions_for_2d_classification_only():
     none = Inside()
     TrainingSession(RunConfig(dataset="iris", epochs=1), none, boundary_resolution=20).run()
     assert none.boundaries == []
+
+
+def test_runs_leave_no_traced_gradients_in_tensorflows_registry():
+    from tensorflow.python.framework import ops as tf_ops
+
+    registry = tf_ops._gradient_registry._registry
+
+    def custom() -> set:
+        return {name for name in registry if name.startswith("CustomGradient-")}
+
+    before = custom()
+    for optimizer in ("adam", "sgd"):
+        result = TrainingSession(RunConfig(dataset="moons", epochs=1, optimizer=optimizer)).run()
+        assert result.ok
+        assert custom() == before  # each run's train step registered some; all were dropped
+    # The model trained before the entries were dropped still evaluates and predicts.
+    x = np.zeros((4, 2), dtype="float32")
+    assert np.isfinite(result.model.predict(x, verbose=0)).all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import keras
+import numpy as np
 from keras import ops
 
 from trainers.catalog import optimizer_info
@@ -43,18 +44,29 @@ def checked(optimizer: str, owner: str, **values) -> dict:
     return result
 
 
+MEDIAN_SAMPLE = 1024
+"""Most weights the effective-rate median reads; larger models are sampled evenly."""
+
+
 def median_over_weights(rates: Iterable):
     """The median of per-weight rate tensors over every element of every one (a scalar tensor).
 
     The median, not the mean: a weight whose gradient has always been zero (a dead ReLU unit)
     has the rate eta / eps, 1e5 times eta, and a handful of them would swamp a mean. Each weight
-    counts once, whichever variable it sits in; shapes are static, so this traces under
-    `tf.function` and XLA.
+    counts once, whichever variable it sits in. Past `MEDIAN_SAMPLE` weights the median is that
+    of every k-th weight (k = ceil(n / MEDIAN_SAMPLE)), an even sample across all variables: a
+    full sort of every weight at every step cost ~2 ms a step on a 10,000-weight MLP, half the
+    training time. Shapes are static, so this traces under `tf.function` and XLA.
     """
     flat = [ops.reshape(ops.cast(rate, "float32"), (-1,)) for rate in rates]
     if not flat:
         return ops.zeros((), dtype="float32")
-    return ops.median(ops.concatenate(flat, axis=0))
+    weights = ops.concatenate(flat, axis=0)
+    count = sum(int(np.prod(f.shape)) for f in flat)
+    if count > MEDIAN_SAMPLE:
+        stride = -(-count // MEDIAN_SAMPLE)
+        weights = ops.take(weights, np.arange(0, count, stride, dtype="int32"))
+    return ops.median(weights)
 
 
 def current_state(optimizer: keras.optimizers.Optimizer, attribute: str, initial: float) -> list:

@@ -81,3 +81,22 @@ def test_traces_under_xla_and_reads_before_build(name):
     optimizer.apply_gradients([(tf.fill((2, 2), 0.3), variable)])
     read = tf.function(optimizer.effective_learning_rate, jit_compile=True)
     assert float(read()) == pytest.approx(float(optimizer.effective_learning_rate()), rel=1e-6)
+
+
+def test_large_models_read_an_even_sample_close_to_the_full_median():
+    from trainers.optimizers._common import MEDIAN_SAMPLE, median_over_weights
+
+    rng = np.random.default_rng(0)
+    # Two variables of different sizes and spreads, 9,610 weights in all, as in a 64-128-10 MLP.
+    first = rng.lognormal(-3.0, 1.0, size=(64, 128)).astype(np.float32)
+    second = rng.lognormal(-1.0, 0.5, size=(1418,)).astype(np.float32)
+    everything = np.concatenate([first.ravel(), second])
+    assert everything.size > MEDIAN_SAMPLE
+
+    sampled = float(median_over_weights([first, second]))
+    stride = -(-everything.size // MEDIAN_SAMPLE)
+    assert sampled == pytest.approx(np.median(everything[::stride]), rel=1e-6)  # what it reads
+    assert sampled == pytest.approx(np.median(everything), rel=0.1)  # and what that stands for
+    # Up to the sample size every weight is read.
+    small = everything[:MEDIAN_SAMPLE]
+    assert float(median_over_weights([small])) == pytest.approx(np.median(small), rel=1e-6)
