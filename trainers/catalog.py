@@ -63,11 +63,11 @@ class Param:
             )
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float
             raise ValueError(
                 f"{prefix}`{self.name}` must be a number. Received: {self.name}={value!r}"
             ) from None
-        if self.kind == "int" and number != int(number):
+        if self.kind == "int" and math.isfinite(number) and number != int(number):
             raise ValueError(
                 f"{prefix}`{self.name}` must be a whole number. Received: {self.name}={value!r}"
             )

@@ -130,6 +130,21 @@ class RawData:
     source: str = ""
 
 
+def quoted(value, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters: a message quotes a cell, never a whole field.
+
+    A student's file can hold a megabyte in one cell; echoing it back would bury the advice.
+    """
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
+
+
+def path_text(path) -> str:
+    """A path as a message shows it: whole when it is of a usual length, else its two ends."""
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-97:]}"
+
+
 def classification_task(n_classes: int) -> str:
     """ "binary" for two classes, "multiclass" for more."""
     return "binary" if n_classes == 2 else "multiclass"
@@ -243,6 +258,7 @@ def build_dataset(raw: RawData, name: str, *, validation_split: float, seed: int
     else:
         x64 = np.asarray(x, dtype=np.float64)
         mean, std = _moments(x64[train])
+        _check_scaled(name, x64, (mean, std), raw.feature_names, "feature column")
         x_train = ((x64[train] - mean) / std).astype(np.float32)
         x_val = ((x64[val] - mean) / std).astype(np.float32)
         feature_scale = (mean.astype(np.float32), std.astype(np.float32))
@@ -253,6 +269,7 @@ def build_dataset(raw: RawData, name: str, *, validation_split: float, seed: int
     else:
         y64 = y.reshape(n, 1).astype(np.float64)
         mean, std = _moments(y64[train])
+        _check_scaled(name, y64, (mean, std), ("target",), "the")
         y_train = ((y64[train] - mean) / std).astype(np.float32)
         y_val = ((y64[val] - mean) / std).astype(np.float32)
         target_scale = (float(mean[0]), float(std[0]))
@@ -276,11 +293,39 @@ def build_dataset(raw: RawData, name: str, *, validation_split: float, seed: int
 
 def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and standard deviation; a constant column keeps a scale of 1."""
-    mean = values.mean(axis=0)
-    std = values.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _check_scaled
+        mean = values.mean(axis=0)
+        std = values.std(axis=0)
     # Rounding leaves a tiny non-zero std on constant columns; dividing by it would blow them up.
     std = np.where(std > 1e-12 * (np.abs(mean) + 1.0), std, 1.0)
     return mean, std
+
+
+def _check_scaled(name: str, values: np.ndarray, scale, names: tuple[str, ...], what: str):
+    """Refuse columns whose numbers are too large to standardize.
+
+    Values near 1e308 are finite in the file but overflow the standard deviation (its squares),
+    and a mean or scale beyond float32's 3.4e38 cannot be kept beside the model: training or
+    the plots would see infinities from step one. The message names the column to rescale.
+    """
+    mean, std = (np.asarray(v, dtype=np.float64).reshape(-1) for v in scale)
+    bad = ~(np.isfinite(mean) & np.isfinite(std)) | (np.abs(mean) > _SCALE_LIMIT)
+    bad |= std > _SCALE_LIMIT
+    if not bad.any():
+        return
+    column = int(np.argmax(bad))
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = float(np.nanmax(np.abs(values.reshape(len(values), -1)[:, column])))
+    label = names[column] if column < len(names) else f"column {column + 1}"
+    where = "the target" if what == "the" else f"{what} {quoted(label)}"
+    raise DatasetError(
+        f"{name}: {where} holds numbers too large to train on (up to {largest:.3g}). Rescale "
+        "it, e.g. divide it by a power of ten, or look for a typing error in it."
+    )
+
+
+_SCALE_LIMIT = 1e38
+"""float32's largest value is 3.4e38: a mean or spread beyond this cannot be stored with it."""
 
 
 def _as_unit_images(pixels: np.ndarray) -> np.ndarray:

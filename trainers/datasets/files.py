@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from trainers.catalog import Param
-from trainers.datasets.base import RawData, classification_task
+from trainers.datasets.base import RawData, classification_task, path_text, quoted
 from trainers.errors import DatasetError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -75,6 +75,13 @@ IMAGE_FOLDER_OPTIONS = (
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-"})
 _SAMPLE_BYTES = 64 * 1024
 _SAMPLE_ROWS = 50
+MAX_LABEL = 1000
+"""Longest class name a CSV target may hold: longer is pasted text, not a class."""
+MIN_IMAGE_SIDE = 4
+"""Smallest image side the default network takes: its two 2x2 poolings need 4 pixels."""
+MAX_IMAGE_PIXELS = 50_000_000
+"""Largest image read (50 megapixels, a large photo); a header declaring more is refused unread."""
+_LISTED = 20  # names listed in a message; a file may have thousands of columns
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 _DELIMITERS = {name: char for char, name in _DELIMITER_NAMES.items()}
 _NPZ_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -106,7 +113,7 @@ def load_csv(
     """Read a CSV table: numeric feature columns and one target column (the last by default).
 
     Args:
-        path: the file; UTF-8 (a BOM is fine) or UTF-16 with a BOM.
+        path: the file; UTF-8 (a BOM is fine), or UTF-16 or UTF-32 with a BOM.
         target: name of the target column (an exact match, else a case-insensitive one).
         task: "auto" (see the module docstring), "regression" or "classification".
         delimiter: "auto" (sniffed from the first rows), "comma", "semicolon" or "tab". With
@@ -140,8 +147,8 @@ def load_csv(
             )
     if width < 2:
         raise DatasetError(
-            f"{file} has a single column ({names[0]!r}): it needs at least one feature column "
-            "and a target column."
+            f"{file} has a single column ({quoted(names[0])}): it needs at least one feature "
+            "column and a target column."
         )
     if len(rows) < 2:
         raise DatasetError(
@@ -162,14 +169,14 @@ def load_csv(
         out_task,
         class_names,
         tuple(feature_names),
-        description=f"{file}: {len(rows):,} rows, target column {names[t]!r} ({kind})",
+        description=f"{file}: {len(rows):,} rows, target column {quoted(names[t])} ({kind})",
         source=str(path),
     )
 
 
 def _read_bytes(path: Path, limit: int | None = None) -> bytes:
     if not path.exists():
-        raise DatasetError(f"{path} does not exist. Check the path and the file name.")
+        raise DatasetError(f"{path_text(path)} does not exist. Check the path and the file name.")
     if path.is_dir():
         raise DatasetError(
             f"{path.name} is a folder, not a file. Choose a .csv or .npz file, or a folder "
@@ -186,8 +193,10 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 
 def _decode(path: Path, raw: bytes, partial: bool = False) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is refused by name."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    """UTF-8 (with or without BOM), or UTF-16 or UTF-32 with a BOM; anything else is refused."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"  # tested first: the UTF-32-LE mark starts like the UTF-16-LE one
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:
         if b"\x00" in raw[:_SAMPLE_BYTES]:
@@ -249,6 +258,13 @@ def _parse(
                     break
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            # Nearly always a quote that is opened and never closed, swallowing the rows below.
+            raise DatasetError(
+                f"{path.name}: the value starting in row {start} is longer than "
+                f'{csv.field_size_limit():,} characters. Look for a quote (") in that row that '
+                "is never closed, or remove the long text: a cell must hold one number or label."
+            ) from exc
         raise DatasetError(
             f"{path.name}: row {reader.line_num} is not valid CSV ({exc}). Check the quotes "
             "in that row."
@@ -300,7 +316,11 @@ def _target_index(file: str, names: list[str], target: str | None) -> int:
     folded = [i for i, n in enumerate(names) if n.casefold() == str(target).strip().casefold()]
     if len(folded) == 1:
         return folded[0]
-    raise DatasetError(f"{file} has no column {target!r}. Columns: {', '.join(map(repr, names))}.")
+    shown = ", ".join(quoted(n) for n in names[:_LISTED])
+    more = f" and {len(names) - _LISTED:,} more" if len(names) > _LISTED else ""
+    raise DatasetError(
+        f"{file} has no column {quoted(target)}. Choose one of its columns: {shown}{more}."
+    )
 
 
 def _to_float(cell: str, decimal_comma: bool) -> float:
@@ -339,7 +359,7 @@ def _features(file, columns, names, lines, decimal_comma) -> np.ndarray:
     """All feature columns as one float array, or the first problem, named."""
     parsed = [_parse_column(cells, lines, decimal_comma) for cells in columns]
     text = [
-        f"{name!r} (row {found[0]}: {found[1]!r})"
+        f"{quoted(name)} (row {found[0]}: {quoted(found[1])})"
         for name, (_, found, _) in zip(names, parsed, strict=True)
         if found
     ]
@@ -355,7 +375,7 @@ def _features(file, columns, names, lines, decimal_comma) -> np.ndarray:
     gaps = [(gap, name) for name, (_, _, gap) in zip(names, parsed, strict=True) if gap]
     if gaps:
         (line, cell), name = min(gaps, key=lambda item: item[0][0])
-        raise DatasetError(f"{file}: row {line}, column {name!r} {_gap_text(cell)}")
+        raise DatasetError(f"{file}: row {line}, column {quoted(name)} {_gap_text(cell)}")
     return np.stack([values for values, _, _ in parsed], axis=1)
 
 
@@ -363,8 +383,8 @@ def _gap_text(cell: str) -> str:
     if not cell:
         return "is empty. Fill in the value or delete the row."
     if cell.lower() in _MISSING:
-        return f"is missing ({cell!r}). Fill in the value or delete the row."
-    return f"holds {cell!r}, which is not a finite number. Replace it or delete the row."
+        return f"is missing ({quoted(cell)}). Fill in the value or delete the row."
+    return f"holds {quoted(cell)}, which is not a finite number. Replace it or delete the row."
 
 
 def _target(file, cells, name, lines, task, decimal_comma):
@@ -372,21 +392,31 @@ def _target(file, cells, name, lines, task, decimal_comma):
     for cell, line in zip(cells, lines, strict=True):
         if not cell:
             raise DatasetError(
-                f"{file}: row {line} has no value in the target column {name!r}. Fill it in or "
-                "delete the row."
+                f"{file}: row {line} has no value in the target column {quoted(name)}. Fill it "
+                "in or delete the row."
             )
     values, text, gap = _parse_column(cells, lines, decimal_comma)
     if text is None:
         if gap:
             line, cell = gap
-            raise DatasetError(f"{file}: row {line}, target column {name!r} {_gap_text(cell)}")
+            raise DatasetError(
+                f"{file}: row {line}, target column {quoted(name)} {_gap_text(cell)}"
+            )
         return _numeric_target(file, values, name, task)
     if task == "regression":
         line, cell = text
         raise DatasetError(
-            f"{file}: the target column {name!r} holds text ({cell!r} in row {line}); a "
-            "regression target must be numbers. Choose another target column or use "
+            f"{file}: the target column {quoted(name)} holds text ({quoted(cell)} in row "
+            f"{line}); a regression target must be numbers. Choose another target column or use "
             "task='classification'."
+        )
+    longest = max(range(len(cells)), key=lambda i: len(cells[i]))
+    if len(cells[longest]) > MAX_LABEL:  # a pasted paragraph, or a quote never closed
+        raise DatasetError(
+            f"{file}: row {lines[longest]} of the target column {quoted(name)} holds "
+            f"{len(cells[longest]):,} characters ({quoted(cells[longest])}); a class is named by "
+            'a word or a number. Choose another target column, or look for a quote (") that '
+            "is never closed."
         )
     class_names = tuple(sorted(set(cells)))
     return _encode(file, name, np.array(cells), class_names)
@@ -416,9 +446,9 @@ def _encode(file: str, name: str, values: np.ndarray, class_names: tuple[str, ..
 
 def _single_class(file: str, name: str, value: str):
     raise DatasetError(
-        f"{file}: the target column {name!r} holds the same class ({value!r}) in every row; a "
-        "classifier needs at least two classes. Choose another target column or add rows of "
-        "another class."
+        f"{file}: the target column {quoted(name)} holds the same class ({quoted(value)}) in "
+        "every row; a classifier needs at least two classes. Choose another target column or "
+        "add rows of another class."
     )
 
 
@@ -483,6 +513,13 @@ def load_npz(path: str | Path, *, task: str = "auto") -> RawData:
         x = x[:, np.newaxis]
     elif x.ndim == 3:
         x = x[..., np.newaxis]
+    if x.ndim == 4 and min(x.shape[1:3]) < MIN_IMAGE_SIDE:
+        raise DatasetError(
+            f"{file}: array 'x' has shape {x.shape}, read as {x.shape[1]}x{x.shape[2]} images, "
+            f"but the network's two pooling layers need images of at least {MIN_IMAGE_SIDE}x"
+            f"{MIN_IMAGE_SIDE} pixels. To use the values as features, save "
+            "x.reshape(len(x), -1)."
+        )
     if x.dtype.kind == "b":
         x = x.astype(np.float32)
     images = x.ndim == 4 and _looks_like_pixels(x)
@@ -502,13 +539,21 @@ def load_npz(path: str | Path, *, task: str = "auto") -> RawData:
 def _npz_array(file: str, archive, key: str) -> np.ndarray:
     found = [k for k in archive.files if k in (key, key.upper())]
     if not found:
-        held = ", ".join(map(repr, archive.files)) or "nothing"
+        held = ", ".join(quoted(k) for k in archive.files[:_LISTED]) or "nothing"
+        if len(archive.files) > _LISTED:
+            held += f" and {len(archive.files) - _LISTED:,} more"
         raise DatasetError(
             f"{file} has no array {key!r} (it holds {held}). Save it with "
             "numpy.savez(path, x=features, y=targets)."
         )
+    _check_declared_size(file, archive, found[0])
     try:
         return archive[found[0]]
+    except MemoryError as exc:
+        raise DatasetError(
+            f"{file}: array {found[0]!r} is too large for this computer's memory. Save a "
+            "smaller part of it, e.g. x[:10000] and y[:10000]."
+        ) from exc
     except ValueError as exc:
         if "pickle" in str(exc).lower():
             raise DatasetError(
@@ -521,6 +566,38 @@ def _npz_array(file: str, archive, key: str) -> np.ndarray:
         raise DatasetError(
             f"{file}: array {found[0]!r} cannot be read ({exc}); the archive may be damaged."
         ) from exc
+
+
+def _check_declared_size(file: str, archive, key: str) -> None:
+    """Refuse an array whose header promises more bytes than the archive holds for it.
+
+    A damaged or hand-made .npy header can declare a shape of petabytes; numpy would try to
+    allocate that before noticing the data is missing. Reading the header alone costs nothing.
+    """
+    member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+    try:
+        info = archive.zip.getinfo(member)
+        with archive.zip.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(f)
+            header_bytes = f.tell()
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile):
+        return  # numpy's own reading reports these, named, in _npz_array
+    if dtype.hasobject:
+        return  # refused unread (pickle) in _npz_array
+    declared = math.prod(shape) * dtype.itemsize
+    held = info.file_size - header_bytes
+    if declared > held:
+        raise DatasetError(
+            f"{file}: array {key!r} is damaged or cut short: its header declares shape {shape} "
+            f"of {dtype} ({declared:,} bytes) but the archive holds {max(held, 0):,} bytes of "
+            "it. Save it again with numpy.savez(path, x=features, y=targets)."
+        )
 
 
 def _check_finite(file: str, key: str, values: np.ndarray):
@@ -589,7 +666,7 @@ def load_image_folder(
     folder = path.name
     class_dirs = sorted(d for d in path.iterdir() if d.is_dir() and not d.name.startswith("."))
     if len(class_dirs) < 2:
-        found = f"only {class_dirs[0].name!r}" if class_dirs else "none"
+        found = f"only {quoted(class_dirs[0].name)}" if class_dirs else "none"
         raise DatasetError(
             f"{folder}: an image folder needs at least two class sub-folders, one per class "
             f"(found {found}). Put each class's images in a sub-folder named after the class."
@@ -603,7 +680,7 @@ def load_image_folder(
         )
         if not images:
             raise DatasetError(
-                f"{folder}: class folder {class_dir.name!r} holds no images "
+                f"{folder}: class folder {quoted(class_dir.name)} holds no images "
                 f"({', '.join(IMAGE_SUFFIXES)}). Add images or remove the folder."
             )
         files.extend((p, label) for p in images)
@@ -613,14 +690,27 @@ def load_image_folder(
     channels = 1 if color_mode == "grayscale" else 3
     x = np.empty((len(files), image_size, image_size, channels), dtype=np.float32)
     for i, (file, _) in enumerate(files):
+        name = quoted(file.relative_to(path).as_posix())
         try:
-            image = tf.io.decode_image(
-                tf.io.read_file(str(file)), dtype=tf.float32, expand_animations=False
+            data = file.read_bytes()
+        except OSError as exc:
+            raise DatasetError(
+                f"{folder}: image {name} cannot be opened ({exc.strerror or exc}). Check that "
+                "it is readable, or delete it."
+            ) from exc
+        size = _declared_size(tf, data)
+        if size and size[0] * size[1] > MAX_IMAGE_PIXELS:
+            raise DatasetError(
+                f"{folder}: image {name} declares {size[0]:,}x{size[1]:,} pixels; images of up "
+                f"to {MAX_IMAGE_PIXELS:,} pixels are read. Shrink it, or delete it if it is "
+                "damaged."
             )
+        try:
+            image = tf.io.decode_image(data, dtype=tf.float32, expand_animations=False)
         except (tf.errors.OpError, ValueError) as exc:
             raise DatasetError(
-                f"{folder}: image {file.relative_to(path).as_posix()!r} cannot be read "
-                f"({_tf_message(exc)}). Replace or delete the file."
+                f"{folder}: image {name} cannot be read ({_tf_message(exc)}). Replace or "
+                "delete the file."
             ) from exc
         image = _with_channels(tf, image, channels)
         x[i] = tf.image.resize(image, (image_size, image_size)).numpy()
@@ -635,6 +725,30 @@ def load_image_folder(
         images=True,
         source=str(path),
     )
+
+
+def _declared_size(tf, data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the header of a PNG, GIF, BMP or JPEG; None when not found.
+
+    Checked before decoding: a damaged or crafted header can declare billions of pixels, and
+    the decoder allocates them before it finds the data missing.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith((b"GIF87a", b"GIF89a")) and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data.startswith(b"BM") and len(data) >= 26:
+        if int.from_bytes(data[14:18], "little") == 12:  # the old OS/2 header: 16-bit sides
+            return int.from_bytes(data[18:20], "little"), int.from_bytes(data[20:22], "little")
+        width = int.from_bytes(data[18:22], "little", signed=True)
+        return abs(width), abs(int.from_bytes(data[22:26], "little", signed=True))
+    if data.startswith(b"\xff\xd8"):
+        try:
+            height, width, _ = (int(v) for v in tf.image.extract_jpeg_shape(data).numpy())
+        except (tf.errors.OpError, ValueError):
+            return None  # the decoder names the damage
+        return width, height
+    return None
 
 
 def _with_channels(tf, image, channels: int):

@@ -13,6 +13,8 @@ from trainers.datasets.base import (
     build_dataset,
     check_seed,
     check_validation_split,
+    path_text,
+    quoted,
 )
 from trainers.errors import DatasetError
 
@@ -63,6 +65,12 @@ def get(
         return build_dataset(raw, path.name, validation_split=split, seed=seed)
     except DatasetError:
         raise
+    except MemoryError as exc:
+        where = name_or_path if built_in else path.name
+        raise DatasetError(
+            f"{quoted(where)} is too large for this computer's memory. Use a smaller part of "
+            "it (fewer rows, samples or images), or smaller images."
+        ) from exc
     except Exception as exc:  # the last net: a bad file must never end in a traceback
         if built_in:
             raise DatasetError(
@@ -105,14 +113,21 @@ def _checked(params: tuple[Param, ...], values: dict, owner: DatasetInfo | str) 
 
 def _load_file(path: Path, target, options: dict) -> RawData:
     suffix = path.suffix.lower()
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a name too long for the system, or a NUL byte in it
+        raise DatasetError(
+            f"{quoted(str(path))} is not a usable path ({getattr(exc, 'strerror', None) or exc})."
+            " Choose the file again, or type a shorter path."
+        ) from exc
+    if not exists:
         if not suffix and os.sep not in str(path) and "/" not in str(path):
             known = ", ".join(sorted(_BUILT_IN))
             raise DatasetError(
-                f"Unknown dataset {str(path)!r}: it is neither a built-in dataset ({known}) nor "
-                "an existing file or folder."
+                f"Unknown dataset {quoted(str(path))}: it is neither a built-in dataset ({known}) "
+                "nor an existing file or folder."
             )
-        raise DatasetError(f"{path} does not exist. Check the path and the file name.")
+        raise DatasetError(f"{path_text(path)} does not exist. Check the path and the file name.")
     if path.is_dir():
         if suffix in files.CSV_SUFFIXES + files.NPZ_SUFFIXES:
             raise DatasetError(

@@ -1,0 +1,101 @@
+"""Bad input in the real window: a message names what is wrong, and the window stays usable.
+
+The loaders' and the configuration's guarantees are proven in tests/trainers; here the point is
+what a student sees: the message in the window, Train still enabled, the next good run working.
+"""
+
+import io
+import struct
+import zipfile
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
+
+RUN_TIMEOUT = 180_000
+
+
+def find(win, cls, name):
+    widget = win.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name}"
+    return widget
+
+
+def train_and_wait(qtbot, win):
+    with qtbot.waitSignal(win.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(find(win, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def forged_npz(path):
+    """An archive whose x header declares 8 exabytes it does not hold."""
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(64)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("x.npy", npy)
+        archive.writestr("y.npy", npy)
+    path.write_bytes(buffer.getvalue())
+
+
+def huge_png_folder(root):
+    """Two classes; one image's header declares 100000 x 100000 pixels."""
+    import tensorflow as tf
+
+    small = tf.io.encode_png(np.zeros((8, 8, 3), np.uint8)).numpy()
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    huge = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + bytes(4)
+    for name, content in (("cats/a.png", small), ("dogs/b.png", small), ("dogs/huge.png", huge)):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(content)
+
+
+def test_bad_files_of_every_kind_show_a_message_and_the_next_run_works(qtbot, window, tmp_path):
+    enormous = tmp_path / "enormous.csv"
+    enormous.write_text("a,b,label\n1,2,x\n3," + "7" * 200_000 + ",y\n5,6,x\n")
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("a,label\n1,oui\n2,très\n3,non\n".encode("latin-1"))
+    forged = tmp_path / "forged.npz"
+    forged_npz(forged)
+    pictures = tmp_path / "pictures"
+    huge_png_folder(pictures)
+    cases = [
+        (enormous, ["enormous.csv", "row 3", "131,072"]),
+        (legacy, ["legacy.csv", "UTF-8", "row 3"]),
+        (forged, ["forged.npz", "'x'", "damaged"]),
+        (pictures, ["pictures", "dogs/huge.png", "100,000x100,000"]),
+    ]
+    for path, words in cases:
+        window.open_dataset_file(str(path))
+        # Choosing the file already reads it (off the window's thread) and says what is wrong.
+        qtbot.waitUntil(lambda p=path: p.name in window.message_label.text(), timeout=RUN_TIMEOUT)
+        assert train_and_wait(qtbot, window) == "failed"
+        text = window.message_label.text()
+        for word in words:
+            assert word in text, f"{word!r} not in {text!r}"
+        assert "Traceback" not in text and len(text) < 600
+        assert window.message_label.property("severity") == "error"
+        assert find(window, QPushButton, "trainButton").isEnabled()
+    window.select_dataset("iris")
+    find(window, QSpinBox, "epochsSpin").setValue(2)
+    assert train_and_wait(qtbot, window) == "completed"
+    assert window.step_plot.buffer.n > 0
+
+
+def test_a_bad_setting_is_refused_before_any_run_and_can_be_corrected(qtbot, window):
+    window.select_dataset("iris")
+    find(window, QSpinBox, "epochsSpin").setValue(2)
+    hidden = find(window, QLineEdit, "hiddenLayersEdit")
+    for bad, words in (("32, x", ["'x'", "whole numbers"]), ("0", ["1 to 100000", "0"])):
+        hidden.setText(bad)
+        with qtbot.assertNotEmitted(window.sig_run_finished):
+            qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+        text = window.message_label.text()
+        assert window.message_frame.isVisible() and "hidden layer" in text.lower()
+        for word in words:
+            assert word in text, f"{word!r} not in {text!r}"
+        assert "Correct it in the side panel" in text
+        assert not window.running and find(window, QPushButton, "trainButton").isEnabled()
+    hidden.setText("8")
+    assert train_and_wait(qtbot, window) == "completed"
