@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -9,6 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Tests never download: the Keras dataset loaders refuse to fetch when this is set.
 os.environ["DESCENT_OFFLINE"] = "1"
+# Runs are recorded in a run library: one for this test session, never the user's own.
+os.environ["DESCENT_RUNS_DIR"] = tempfile.mkdtemp(prefix="descent-runs-")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
