@@ -14,7 +14,7 @@ from trainers.cli import folder_name
 from trainers.compare import SummaryRow
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN_FILES = {"config.json", "history.csv", "steps.csv"}
+RUN_FILES = {"config.json", "run.toml", "history.csv", "steps.csv"}
 SUMMARY_COLUMNS = [f.name for f in dataclasses.fields(SummaryRow)]
 
 

@@ -7,6 +7,7 @@ not fit the task is refused here with a message that lists the ones that do.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,18 +88,33 @@ def prepare_labels(y: np.ndarray, task: str, loss: str, n_classes: int) -> np.nd
 
 
 def load_user_model(path: str | Path, dataset: Dataset) -> keras.Model:
-    """Load the user's `.keras` model in safe mode (no code from the file runs)."""
+    """Load the user's `.keras` model in safe mode: no code from the file ever runs.
+
+    A model file may come from anywhere, and a Lambda layer stores Python bytecode that a
+    normal load would run. Keras's safe mode refuses it; only a real `.keras` (zip) file gets
+    that far, since Keras would send anything else (an HDF5 file renamed, say) down older
+    loading paths.
+    """
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"The model file {path} does not exist: choose another file.")
-    if path.suffix != ".keras":
-        raise ConfigError(f"{path.name} is not a .keras model file: save it with model.save().")
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise ConfigError(
+            f"{path.name} is not a .keras model file (a zip archive written by "
+            f"model.save('name.keras')): save the model in that format and choose it again."
+        )
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a bad file; the user needs one message
+        if "Lambda" in str(exc) or "safe_mode" in str(exc):
+            raise ConfigError(
+                f"{path.name} holds Python code (a Lambda layer or a function), and Descent "
+                f"never runs code from a model file (models load in Keras's safe mode). "
+                f"Rebuild the model from built-in Keras layers, save it again, and choose it."
+            ) from None
         raise ConfigError(
-            f"Cannot load {path.name} as a Keras model: {exc}. Models with Lambda layers or "
-            f"custom code are refused in safe mode."
+            f"Cannot load {path.name} as a Keras model: {exc}. Check that it was saved with "
+            f"model.save() and uses only built-in Keras layers."
         ) from None
     expected = tuple(dataset.input_shape)
     got = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None

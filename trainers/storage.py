@@ -1,6 +1,7 @@
-"""Writing a run to a folder: config.json, history.csv, steps.csv and model.keras.
+"""Writing a run to a folder: config.json, run.toml, history.csv, steps.csv and model.keras.
 
 The same files come from `main.py train --out DIR` and from the window's "Save run".
+`run.toml` is the run's configuration alone, so `main.py train --config run.toml` reruns it.
 """
 
 from __future__ import annotations
@@ -9,8 +10,20 @@ import csv
 import json
 from pathlib import Path
 
+from trainers.config import RunConfig
 from trainers.errors import TrainingError
 from trainers.session import RunResult
+
+RUN_TOML = "run.toml"
+RUN_TOML_HEADER = (
+    "# A Descent run configuration. Rerun it, to the same curves, with:\n"
+    "#   python main.py train --config run.toml\n\n"
+)
+
+
+def config_toml(config: RunConfig) -> str:
+    """The settings of a run as TOML, with a comment saying how to rerun them."""
+    return RUN_TOML_HEADER + config.to_toml()
 
 
 def history_columns(history: dict[str, list[float]]) -> list[str]:
@@ -77,6 +90,7 @@ def save_run(result: RunResult, out_dir: str | Path, *, save_model: bool = True)
             )
         document = {"config": result.config.to_dict(), "result": summary}
         (out / "config.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        (out / RUN_TOML).write_text(config_toml(result.config), encoding="utf-8")
         write_curves(result, out)
     except OSError as exc:
         raise TrainingError(
