@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+PACKAGE_STAMP := $(VENV)/.installed-package
+
+.PHONY: run test lint bench package clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,package]"
+	touch $(PACKAGE_STAMP)
+
+# The one-folder app in dist/descent/ (minutes; not part of `make test`). Check it with
+# `dist/descent/descent --self-test`.
+package: $(PACKAGE_STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build \
+		packaging/descent.spec
+	du -sh dist/descent
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

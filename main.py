@@ -1,6 +1,7 @@
 """Descent's single entry point: the window by default, headless sub-commands otherwise.
 
-`python main.py` opens the window; `python main.py list | train ...` runs headless. The window's
+`python main.py` opens the window; `python main.py list | train ...` runs headless;
+`python main.py --self-test` checks the install (or the packaged app) and exits. The window's
 path must not import TensorFlow before the window is up, so sub-commands are told apart by name
 before anything from `trainers` is imported.
 """
@@ -8,6 +9,7 @@ before anything from `trainers` is imported.
 import sys
 
 COMMANDS = {"list", "train", "compare", "runs", "-h", "--help"}
+SELF_TEST = "--self-test"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from trainers.cli import main as cli_main
 
         return cli_main(argv)
+    if argv and argv[0] == SELF_TEST:
+        from gui.selftest import self_test_main
+
+        return self_test_main()
     from gui.app import run_app
 
     return run_app(argv)
