@@ -1,4 +1,7 @@
-"""The headless command line: `list`, `train` and `compare`, for lab workstations without a screen.
+"""The headless command line: `list`, `train`, `compare` and `runs`, for lab workstations.
+
+Every `train` and `compare` run is recorded in the run library (`trainers.runs`) as it trains;
+`runs` lists the library and shows, renames, tags or deletes a run.
 
 Exit status: 0 on success, 2 on bad input (a one-paragraph message, no traceback), 1 on a run
 that failed (divergence included; the history so far is still written).
@@ -15,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from trainers import catalog
-from trainers.config import SCHEDULES, RunConfig
+from trainers.config import DISTRIBUTE, SCHEDULES, RunConfig
 from trainers.errors import DescentError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -61,10 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="folder for config.json, history.csv, steps.csv, model.keras",
+        help="folder for config.json, run.toml, history.csv, steps.csv, model.keras",
     )
     train.add_argument("--no-model", action="store_true", help="do not save model.keras")
     train.add_argument("--quiet", action="store_true", help="print only the final line")
+    train.add_argument(
+        "--plots",
+        action="store_true",
+        help="also draw the curves into --out as curves.png and curves.svg (offscreen, no "
+        "display needed)",
+    )
+    train.add_argument(
+        "--tensorboard",
+        type=Path,
+        metavar="DIR",
+        help="also write TensorBoard event logs into DIR (train/ and validation/)",
+    )
 
     compare = commands.add_parser(
         "compare",
@@ -110,7 +125,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--no-model", action="store_true", help="do not save model.keras")
     compare.add_argument("--quiet", action="store_true", help="print only the summary table")
+    add_runs_parser(commands)
     return parser
+
+
+RUNS_DIR_HELP = (
+    "folder of the run library (runs.sqlite); default: $DESCENT_RUNS_DIR, else your user "
+    "data folder"
+)
+
+
+def add_runs_parser(commands) -> None:
+    """`runs [list|show|rename|tag|delete]`: the run library, headless."""
+    runs = commands.add_parser(
+        "runs",
+        allow_abbrev=False,
+        help="list recorded runs; show, rename, tag or delete one",
+        description="Every train and compare run is recorded in the run library. With no "
+        "action, lists the runs, newest first.",
+    )
+    runs.add_argument("--runs-dir", type=Path, default=None, help=RUNS_DIR_HELP)
+    runs.set_defaults(dataset=None, optimizer=None, status=None, tag=None)
+    runs.set_defaults(search=None, sort="started", ascending=False, limit=None, json=False)
+    actions = runs.add_subparsers(dest="action", parser_class=_Parser)
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, allow_abbrev=False, help=help)
+        # SUPPRESS: a value given before the action must survive the action's own default.
+        sub.add_argument("--runs-dir", type=Path, default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
+        return sub
+
+    from trainers.runs import ORDERS, STATUSES
+
+    listing = action("list", "list runs (the default action)")
+    listing.add_argument("--dataset", help="only runs on this dataset")
+    listing.add_argument("--optimizer", help="only runs of this optimizer")
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--tag", help="only runs with this tag")
+    listing.add_argument("--search", help="part of a name, dataset or tag")
+    listing.add_argument("--sort", choices=list(ORDERS), default="started")
+    listing.add_argument("--ascending", action="store_true", help="smallest / oldest first")
+    listing.add_argument("--limit", type=int, help="at most this many runs")
+    listing.add_argument("--json", action="store_true", help="print the runs as JSON")
+    show = action("show", "a run's settings, result, versions and epoch table")
+    show.add_argument("run", type=int, help="the run's id (first column of `runs`)")
+    show.add_argument("--json", action="store_true", help="print the run and its curves as JSON")
+    rename = action("rename", "give a run a new name")
+    rename.add_argument("run", type=int)
+    rename.add_argument("name", nargs="+", help="the new name (words are joined)")
+    tag = action("tag", "add tags to a run (or take them off with --remove)")
+    tag.add_argument("run", type=int)
+    tag.add_argument("tags", nargs="+")
+    tag.add_argument("--remove", action="store_true", help="take these tags off instead")
+    delete = action("delete", "delete runs and their curves")
+    delete.add_argument("runs", type=int, nargs="+", metavar="run")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +203,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--validation-split", type=float)
     parser.add_argument("--jit", action="store_true", help="compile with XLA (jit_compile)")
+    parser.add_argument(
+        "--distribute",
+        choices=list(DISTRIBUTE),
+        help="mirrored: train on every GPU at once, each taking a share of every batch "
+        "(tf.distribute.MirroredStrategy); default none",
+    )
+    parser.add_argument("--runs-dir", type=Path, default=None, help=RUNS_DIR_HELP)
     parser.add_argument(
         "--set",
         action="append",
@@ -172,6 +247,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "model_path": args.model,
         "seed": args.seed,
         "validation_split": args.validation_split,
+        "distribute": args.distribute,
     }
     for name, value in direct.items():
         if value is not None:
@@ -223,6 +299,10 @@ def cmd_list(out=None) -> int:
     from trainers.session import device_description
 
     w(f"  {device_description()}\n")
+    from trainers.distribute import gpu_names
+
+    if len(gpu_names()) > 1:
+        w(f"  --distribute mirrored trains on all {len(gpu_names())} GPUs at once\n")
     return EXIT_OK
 
 
@@ -274,15 +354,75 @@ class _Progress:
             self.stream.flush()
 
 
+def open_library(runs_dir: Path | None, *, required: bool):
+    """The run library; for a training command (`required` False) a library that cannot be
+    opened is a warning, and the run trains unrecorded."""
+    from trainers.runs import RunLibrary, RunLibraryError
+
+    try:
+        return RunLibrary(runs_dir)
+    except RunLibraryError as exc:
+        if required:
+            raise
+        print(f"descent: warning: this run is not recorded. {exc}", file=sys.stderr)
+        return None
+
+
+def _warn_unrecorded(error: str | None) -> None:
+    if error:
+        print(
+            f"descent: warning: the run library missed part of this run. {error}", file=sys.stderr
+        )
+
+
+def write_plots(result, out: Path) -> None:
+    """curves.png and curves.svg in `out`, drawn by the window's plotting code offscreen.
+
+    The one place the engine reaches into `gui`: pictures are Qt's job, and drawing them with
+    the window's own code keeps them the same as File > Export plots. Imported only here, so
+    a run without --plots never loads Qt.
+    """
+    from trainers.errors import TrainingError
+
+    try:
+        from gui.exports import write_plot_images
+    except ImportError as exc:  # Qt missing or broken on a bare server: the CSVs are there
+        raise TrainingError(
+            f"The run was saved in {out}, but the plots cannot be drawn without Qt ({exc}). "
+            f"Plot history.csv and steps.csv from there, or drop --plots."
+        ) from None
+    write_plot_images(result, Path(out) / "curves")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    from trainers.runs import RecordingListener
     from trainers.session import TrainingSession
     from trainers.storage import save_run
 
+    if args.plots and args.out is None:
+        raise DescentError("--plots draws the curves into the --out folder: add --out DIR.")
     config = config_from_args(args)
     progress = _Progress(args.quiet)
-    result = TrainingSession(config, progress.listener).run()
+    library = open_library(args.runs_dir, required=False)
+    listener = progress.listener
+    if library is not None:
+        listener = RecordingListener(library, config, progress.listener, source="cli")
+    session = TrainingSession(config, listener, tensorboard_dir=args.tensorboard)
+    if library is not None:
+        listener.session = session
+    result = session.run()
+    logs_error = getattr(session.listener, "error", None) if args.tensorboard else None
+    if logs_error:  # the run went on without its logs: say so, it is not a failed run
+        print(f"descent: warning: TensorBoard logs stopped: {logs_error}", file=sys.stderr)
     if args.out is not None:
         save_run(result, args.out, save_model=not args.no_model)
+        if args.plots:
+            write_plots(result, args.out)
+        if library is not None and not args.no_model and result.model is not None:
+            listener.recorder.set_model_path(Path(args.out).resolve() / "model.keras")
+    if library is not None:
+        _warn_unrecorded(listener.error)
+        library.close()
     losses = result.step_losses[np.isfinite(result.step_losses)]
     final = f"; final loss {result.final('loss'):.4f}" if result.final("loss") is not None else ""
     val = result.final("val_loss")
@@ -408,6 +548,7 @@ class _CompareProgress:
         self.taken: set[str] = set()
         self.save_errors: list[str] = []
         self.epochs = 0
+        self.folders: dict[int, Path] = {}  # run index -> the folder it was saved in
 
     def say(self, text: str) -> None:
         if not self.args.quiet:
@@ -435,6 +576,8 @@ class _CompareProgress:
         self.say(f"  {result.status}: {result.message} -> {folder}")
         try:
             save_run(result, folder, save_model=not self.args.no_model)
+            if not self.args.no_model and result.model is not None:
+                self.folders[index] = folder
         except DescentError as exc:  # keep going: the other runs and the summary still count
             self.save_errors.append(str(exc))
             print(f"descent: {exc}", file=sys.stderr)
@@ -452,13 +595,81 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"write to."
         ) from None
     progress = _CompareProgress(args, len(runs))
-    session = CompareSession(runs, progress, target_loss=args.target_loss)
-    rows = session.run()
+    library = open_library(args.runs_dir, required=False)
+    listener = progress
+    if library is not None:
+        from trainers.runs import CompareRecording
+
+        listener = CompareRecording(library, progress, group=f"compare -> {args.out}")
+    session = CompareSession(runs, listener, target_loss=args.target_loss)
+    try:
+        rows = session.run()
+    finally:
+        if library is not None:
+            for index, folder in progress.folders.items():
+                if index in listener.recorders:
+                    listener.recorders[index].set_model_path(folder.resolve() / "model.keras")
+            _warn_unrecorded(listener.error)
+            library.close()
     write_summary_csv(rows, args.out / "summary.csv")
     print(summary_table(rows, args.target_loss))
     print(f"-> {args.out / 'summary.csv'}")
     completed = all(row.status == "completed" for row in rows)
     return EXIT_OK if completed and not progress.save_errors else EXIT_FAILED
+
+
+def cmd_runs(args: argparse.Namespace, out=None) -> int:
+    """The run library: list (default), show, rename, tag or delete."""
+    import json
+
+    from trainers import runs
+
+    w = (out or sys.stdout).write
+    action = args.action or "list"  # `runs` alone lists
+    with open_library(args.runs_dir, required=True) as library:
+        if action == "list":
+            records = library.list_runs(
+                dataset=args.dataset,
+                optimizer=args.optimizer,
+                status=args.status,
+                tag=args.tag,
+                search=args.search,
+                order=args.sort,
+                descending=not args.ascending,
+                limit=args.limit,
+            )
+            if args.json:
+                w(json.dumps([runs.record_as_dict(r) for r in records], indent=2) + "\n")
+            elif records:
+                w(runs.format_table(records) + "\n")
+            else:
+                w(f"No runs recorded in {library.path} match.\n")
+        elif action == "show":
+            record = library.get(args.run)
+            curves = library.curves(args.run)
+            if args.json:
+                data = runs.record_as_dict(record)
+                data["steps"] = curves.steps.tolist()
+                data["step_losses"] = curves.losses.tolist()
+                data["epochs"] = curves.epochs.tolist()
+                data["history"] = {k: v.tolist() for k, v in curves.history.items()}
+                w(json.dumps(data, indent=2) + "\n")
+            else:
+                w(runs.format_details(record, curves) + "\n")
+        elif action == "rename":
+            library.rename(args.run, " ".join(args.name))
+            w(f"Run {args.run} is now named {library.get(args.run).name!r}.\n")
+        elif action == "tag":
+            change = library.remove_tags if args.remove else library.add_tags
+            tags = change(args.run, args.tags)
+            w(f"Run {args.run} tags: {', '.join(tags) or '(none)'}\n")
+        elif action == "delete":
+            for run_id in args.runs:
+                library.get(run_id)  # every id checked before anything is deleted
+            for run_id in args.runs:
+                library.delete(run_id)
+            w(f"Deleted {len(args.runs)} run(s).\n")
+    return EXIT_OK
 
 
 def main(argv: list[str]) -> int:
@@ -471,6 +682,8 @@ def main(argv: list[str]) -> int:
             return cmd_train(args)
         if args.command == "compare":
             return cmd_compare(args)
+        if args.command == "runs":
+            return cmd_runs(args)
     except DescentError as exc:
         # On bad input the message is the whole story; a failed save after training exits 1.
         from trainers.errors import TrainingError

@@ -53,6 +53,9 @@ SCHEDULE_HELP = {
 }
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "linear")
 MAX_EPOCHS = 100_000
+# How a run spreads over devices: "mirrored" copies the model onto every GPU (or every logical
+# CPU device) and splits each batch between them (tf.distribute.MirroredStrategy).
+DISTRIBUTE = ("none", "mirrored")
 
 
 @dataclass
@@ -82,54 +85,94 @@ class RunConfig:
     seed: int = 0
     jit_compile: bool = False
     steps_per_execution: int | str = "auto"
+    distribute: str = "none"
 
     # -------------------------------------------------------------------------- validation
     def validate(self) -> RunConfig:
         """Return a checked, normalized copy; raise ConfigError naming the first bad setting."""
         c = dataclasses.replace(self)
+        _no_enormous_values(dataclasses.asdict(c))
         if not isinstance(c.dataset, str) or not c.dataset.strip():
             raise ConfigError("No dataset chosen: pick a built-in dataset or open a file.")
         c.dataset = c.dataset.strip()
+        for name in ("target", "model_path"):
+            value = getattr(c, name)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(
+                    f"`{name}` must be text (a {'column name' if name == 'target' else 'path'}) "
+                    f"or left out. Received: {name}={_shown(value)}"
+                )
         c.validation_split = _number("validation_split", c.validation_split, 0.0, 0.9)
         c.seed = _integer("seed", c.seed, 0, 2**31 - 1)
         c.epochs = _integer("epochs", c.epochs, 1, MAX_EPOCHS)
         c.hidden_layers = _layers(c.hidden_layers)
-        if c.activation not in ACTIVATIONS:
+        if not isinstance(c.activation, str) or c.activation not in ACTIVATIONS:
             raise ConfigError(
-                f"Unknown activation {c.activation!r}. Choose one of: {', '.join(ACTIVATIONS)}."
+                f"Unknown activation {_shown(c.activation)}. "
+                f"Choose one of: {', '.join(ACTIVATIONS)}."
             )
         c.batch_size = _batch_size(c.batch_size)
         if c.steps_per_execution != "auto":
             c.steps_per_execution = _integer(
                 "steps_per_execution", c.steps_per_execution, 1, 10_000
             )
-        c.jit_compile = bool(c.jit_compile)
+        if not isinstance(c.jit_compile, bool):  # bool("false") is True: refuse, never guess
+            raise ConfigError(
+                "`jit_compile` must be true or false. "
+                f"Received: jit_compile={_shown(c.jit_compile)}"
+            )
+        if not isinstance(c.distribute, str) or c.distribute.strip().lower() not in DISTRIBUTE:
+            raise ConfigError(
+                f'Unknown `distribute` {_shown(c.distribute)}: use "none" (one device) or '
+                f'"mirrored" (every GPU, each taking a share of every batch).'
+            )
+        c.distribute = c.distribute.strip().lower()
+        if c.distribute == "mirrored" and c.steps_per_execution not in ("auto", 1):
+            # Keras 3.15 cannot run several steps per call under a strategy (keras #19246).
+            raise ConfigError(
+                f'A mirrored run takes one step per call: set steps_per_execution to "auto" '
+                f"or 1. Received: steps_per_execution={c.steps_per_execution!r}"
+            )
 
+        for name, what in (("optimizer", "an optimizer"), ("loss", "a loss")):
+            value = getattr(c, name)
+            if not isinstance(value, str) and (name == "optimizer" or value is not None):
+                raise ConfigError(
+                    f"`{name}` must be the name of {what} (see `main.py list`). "
+                    f"Received: {name}={_shown(value)}"
+                )
         try:
             info = catalog.optimizer_info(c.optimizer)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        c.hyperparameters = _checked(info.params, c.hyperparameters, info.display_name)
+        c.hyperparameters = _checked(
+            info.params, c.hyperparameters, info.display_name, "hyperparameters"
+        )
 
         if c.loss is not None:
             try:
                 loss = catalog.loss_info(c.loss)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
-            c.loss_options = _checked(loss.params, c.loss_options, loss.display_name)
+            c.loss_options = _checked(
+                loss.params, c.loss_options, loss.display_name, "loss_options"
+            )
         elif c.loss_options:
             raise ConfigError("Loss options were given but no loss: choose a loss first.")
 
-        if c.schedule not in SCHEDULES:
+        if not isinstance(c.schedule, str) or c.schedule not in SCHEDULES:
             raise ConfigError(
-                f"Unknown learning-rate schedule {c.schedule!r}. "
+                f"Unknown learning-rate schedule {_shown(c.schedule)}. "
                 f"Choose one of: {', '.join(SCHEDULES)}."
             )
         c.schedule_options = _checked(
-            SCHEDULES[c.schedule], c.schedule_options, f"{c.schedule} schedule"
+            SCHEDULES[c.schedule], c.schedule_options, f"{c.schedule} schedule", "schedule_options"
         )
         if not isinstance(c.dataset_options, dict):
-            raise ConfigError("dataset_options must be a table of option = value.")
+            raise ConfigError(
+                "`dataset_options` must be a table of option = value, like {noise = 0.2}. "
+                f"Received: dataset_options={_shown(c.dataset_options)}"
+            )
         return c
 
     def learning_rate(self) -> float:
@@ -179,21 +222,61 @@ class RunConfig:
             ) from None
         except UnicodeDecodeError:
             raise ConfigError(f"{path} is not a UTF-8 text file: save it as UTF-8.") from None
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
         try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                data = tomllib.loads(text)
+            data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"{path} is not valid {path.suffix[1:].upper()}: {exc}.") from None
+            raise ConfigError(
+                f"{path} is not valid {kind}: {exc}. Correct the file at that place (text "
+                "values need quotes) or write a fresh one with `main.py train ... --out DIR`."
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            # json refuses integers of more than 4300 digits with a plain ValueError, and both
+            # parsers give up on lists nested thousands deep: neither is a run configuration.
+            reason = (
+                "nested too deeply"
+                if isinstance(exc, RecursionError)
+                else "a number of thousands of digits"
+                if "digits" in str(exc)
+                else str(exc)
+            )
+            raise ConfigError(
+                f"{path} is not a run configuration ({_clip(reason)}). Write the settings as "
+                "name = value, as `main.py train ... --out DIR` saves them."
+            ) from None
         if not isinstance(data, dict):
-            raise ConfigError(f"{path} must hold a table of settings.")
-        return cls.from_dict(data)
+            raise ConfigError(
+                f"{path} must hold a table of settings (name = value), not "
+                f"{type(data).__name__} {_shown(data)}."
+            )
+        if not data:  # an empty file is a mistake, not a wish for every default
+            raise ConfigError(
+                f'{path} holds no settings. Write them as name = value, e.g. dataset = "iris" '
+                "and epochs = 20, or leave out --config to train on the defaults."
+            )
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:  # name the file, so the student knows where to look
+            raise ConfigError(f"{path}: {exc}") from None
 
 
-def _checked(params: tuple[catalog.Param, ...], values: Any, owner: str) -> dict[str, Any]:
+def _checked(
+    params: tuple[catalog.Param, ...], values: Any, owner: str, field: str
+) -> dict[str, Any]:
     if not isinstance(values, dict):
-        raise ConfigError(f"{owner}: options must be a table of name = value.")
+        example = ", ".join(f"{p.name} = {p.default}" for p in params[:2])
+        like = f"like {{{example}}}" if example else "here {} (it takes none)"
+        raise ConfigError(
+            f"`{field}` ({owner}) must be a table of name = value, {like}. "
+            f"Received: {field}={_shown(values)}"
+        )
+    for name, value in values.items():
+        # Options are single numbers, flags or names; anything else cannot be a setting.
+        if not isinstance(name, str) or not isinstance(value, str | int | float | bool):
+            raise ConfigError(
+                f"`{field}`: each option is name = a number, true/false or a name. "
+                f"Received: {_shown(name)} = {_shown(value)}"
+            )
     try:
         return catalog.check_all(params, values, owner)
     except ValueError as exc:
@@ -202,11 +285,13 @@ def _checked(params: tuple[catalog.Param, ...], values: Any, owner: str) -> dict
 
 def _number(name: str, value: Any, low: float, high: float) -> float:
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"`{name}` must be a number. Received: {name}={value!r}") from None
+        number = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond any float
+        number = math.nan
     if not (math.isfinite(number) and low <= number <= high):
-        raise ConfigError(f"`{name}` must be in [{low:g}, {high:g}]. Received: {name}={value!r}")
+        raise ConfigError(
+            f"`{name}` must be a number in [{low:g}, {high:g}]. Received: {name}={_shown(value)}"
+        )
     return number
 
 
@@ -215,11 +300,12 @@ def _integer(name: str, value: Any, low: int, high: int) -> int:
         raise ConfigError(f"`{name}` must be a whole number. Received: {name}={value!r}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"`{name}` must be a whole number. Received: {name}={value!r}") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond any float
+        number = math.nan
     if not math.isfinite(number) or number != int(number) or not low <= number <= high:
         raise ConfigError(
-            f"`{name}` must be a whole number from {low} to {high}. Received: {name}={value!r}"
+            f"`{name}` must be a whole number from {low} to {high}. "
+            f"Received: {name}={_shown(value)}"
         )
     return int(number)
 
@@ -233,19 +319,77 @@ def _batch_size(value: Any) -> int | str:
 def _layers(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):
         parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
-    else:
+    elif isinstance(value, list | tuple):
         parts = list(value)
+    else:  # a bare number or a table would otherwise fail deep inside model building
+        raise ConfigError(
+            '`hidden_layers` must be a list of layer sizes, like [32, 32] (or "32, 32"; [] '
+            f"for none). Received: hidden_layers={_shown(value)}"
+        )
+    if len(parts) > 20:
+        raise ConfigError(f"At most 20 hidden layers. Received: {len(parts)}")
     layers = []
     for part in parts:
         try:
+            if isinstance(part, bool) or isinstance(part, float) and not part.is_integer():
+                raise ValueError(part)  # True or 2.5 units is a mistake, not 1 or 2
             units = int(part)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(
-                f"Hidden layers must be whole numbers of units, like `32, 32`. Received: {part!r}"
+                "Hidden layers must be whole numbers of units, like `32, 32`. "
+                f"Received: {_shown(part)}"
             ) from None
         if not 1 <= units <= 100_000:
             raise ConfigError(f"A hidden layer needs from 1 to 100000 units. Received: {units}")
         layers.append(units)
-    if len(layers) > 20:
-        raise ConfigError(f"At most 20 hidden layers. Received: {len(layers)}")
     return tuple(layers)
+
+
+MAX_TEXT = 4096
+"""Longest text a setting may hold (PATH_MAX on Linux): longer is a pasted file, not a value."""
+
+
+def _no_enormous_values(data: dict[str, Any]) -> None:
+    """Refuse text too long to be a setting anywhere in the settings, naming the setting.
+
+    Checked first, so no later message repeats a megabyte of pasted text back at the user: a
+    path may be MAX_TEXT long, a name or an option MAX_NAME.
+    """
+
+    def check(value: Any, where: str, limit: int) -> None:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**60:
+            raise ConfigError(
+                f"`{where}` holds {_shown(value)}, far beyond any setting. Give a value in "
+                "the setting's range (`main.py list` shows the ranges)."
+            )
+        if isinstance(value, str) and len(value) > limit:
+            raise ConfigError(
+                f"`{where}` holds {len(value):,} characters of text ({_shown(value)}); it takes "
+                f"at most {limit:,}. Check that the right value went into `{where}`."
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                check(key, f"{where} (a name)", MAX_NAME)
+                check(item, f"{where}.{_clip(str(key))}", MAX_NAME)
+        elif isinstance(value, list | tuple):
+            for item in value[:1000]:  # 20 hidden layers at most: the rest is refused later
+                check(item, where, MAX_NAME)
+
+    for name, value in data.items():
+        check(value, name, MAX_TEXT if name in _PATH_LIKE else MAX_NAME)
+
+
+MAX_NAME = 200
+"""Longest name or option text (an optimizer, a schedule, a column, ...)."""
+_PATH_LIKE = ("dataset", "model_path", "target")
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _shown(value: Any) -> str:
+    """`repr(value)` cut to a readable length: an error message quotes a value, never a file."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**60:
+        return f"a whole number of {len(str(abs(value))):,} digits"
+    return _clip(repr(value))

@@ -18,12 +18,13 @@ import platform
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from trainers import catalog, datasets, losses, models, optimizers
+from trainers import catalog, datasets, distribute, losses, models, optimizers
 from trainers.config import RunConfig
 from trainers.datasets import Dataset
 from trainers.errors import ConfigError, DescentError, TrainingError
@@ -33,6 +34,7 @@ TARGET_CHUNK_SECONDS = 0.03
 MAX_STEPS_PER_EXECUTION = 128
 INTERNAL_METRICS = {"step_loss", "optimizer_probe"}  # ours, not the user's: kept out of logs
 VALIDATION_BATCH = 1024  # the validation loss is a mean over samples: big batches are faster
+FIRST = "only_first_replica"  # how a metric variable that every device fills alike is read
 
 
 @dataclass
@@ -121,15 +123,9 @@ class TrainingListener:
 
 def device_description() -> str:
     """Where TensorFlow trains: the GPUs it sees by name, or the CPU."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
+    names = distribute.gpu_names()
+    if not names:
         return f"CPU ({platform.processor() or platform.machine()})"
-    names = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        names.append(details.get("device_name", gpu.name))
     return "GPU: " + ", ".join(names)
 
 
@@ -251,12 +247,16 @@ class TrainingSession:
         *,
         inspect_optimizer: bool = False,
         boundary_resolution: int = 0,
+        tensorboard_dir: str | Path | None = None,
     ):
         """`inspect_optimizer` reports update sizes and effective learning rates per step (a
         little slower); `boundary_resolution` > 0 reports the decision regions of 2-D
-        classification data on a grid of that many points a side, after every epoch."""
+        classification data on a grid of that many points a side, after every epoch;
+        `tensorboard_dir` also writes the curves there as TensorBoard event logs
+        (`trainers.exports.TensorBoardListener`)."""
         self.config = config
         self.listener = listener or TrainingListener()
+        self.tensorboard_dir = tensorboard_dir
         self.inspect_optimizer = inspect_optimizer
         self.boundary_resolution = boundary_resolution
         self.result: RunResult | None = None  # the run's result as it fills, once training starts
@@ -292,6 +292,10 @@ class TrainingSession:
         started = time.perf_counter()
         try:
             config = self.config.validate()
+            if self.tensorboard_dir is not None:  # here, so a bad folder ends as bad input
+                from trainers.exports import TensorBoardListener
+
+                self.listener = TensorBoardListener(self.listener, self.tensorboard_dir)
             self.listener.on_status("Loading the dataset...")
             data = load_dataset(config)
             loss_name = config.loss or catalog.DEFAULT_LOSS[data.task]
@@ -326,55 +330,66 @@ class TrainingSession:
         on_main_thread = threading.current_thread() is threading.main_thread()
         keras.backend.clear_session(free_memory=on_main_thread)
         keras.utils.set_random_seed(config.seed)
-        from_logits = bool(config.loss_options.get("from_logits", False))
-        if config.model_path:
-            model = models.load_user_model(config.model_path, data)
-        else:
-            model = models.build_model(
-                data,
-                loss_name,
-                hidden_layers=config.hidden_layers,
-                activation=config.activation,
-                from_logits=from_logits,
-            )
-        n_train = len(data.x_train)
-        batch = n_train if config.batch_size == "full" else min(int(config.batch_size), n_train)
-        steps_per_epoch = math.ceil(n_train / batch)
-        if config.steps_per_execution == "auto":
-            spe = choose_steps_per_execution(model, batch, steps_per_epoch)
-        else:
-            spe = int(config.steps_per_execution)
+        # Under a strategy the model, the optimizer and the metrics must be made in its scope
+        # (their variables are mirrored on every device); fit and evaluate then use it.
+        with distribute.strategy_scope(config.distribute):
+            from_logits = bool(config.loss_options.get("from_logits", False))
+            if config.model_path:
+                model = models.load_user_model(config.model_path, data)
+            else:
+                model = models.build_model(
+                    data,
+                    loss_name,
+                    hidden_layers=config.hidden_layers,
+                    activation=config.activation,
+                    from_logits=from_logits,
+                )
+            n_train = len(data.x_train)
+            batch = n_train if config.batch_size == "full" else min(int(config.batch_size), n_train)
+            steps_per_epoch = math.ceil(n_train / batch)
+            replicas = distribute.replicas(config.distribute)
+            if batch < replicas:
+                raise ConfigError(
+                    f"A batch of {batch} samples cannot be shared between {replicas} devices: "
+                    f'use a batch size of at least {replicas}, or distribute = "none".'
+                )
+            if replicas > 1 or config.distribute != "none":
+                spe = 1  # Keras 3.15 fails on several steps per call under a strategy (#19246)
+            elif config.steps_per_execution == "auto":
+                spe = choose_steps_per_execution(model, batch, steps_per_epoch)
+            else:
+                spe = int(config.steps_per_execution)
 
-        hyper = dict(config.hyperparameters)
-        hyper["learning_rate"] = make_schedule(config, steps_per_epoch)
-        optimizer = optimizers.get(config.optimizer, **hyper)
-        loss = losses.get(loss_name, **config.loss_options)
-        metric = models.metric_for(data.task, loss_name, from_logits)
-        recorder = StepLossRecorder(loss, capacity=spe)
-        probes = [recorder]
-        probe = None
-        if self.inspect_optimizer:
-            probe = OptimizerProbe(model, optimizer, capacity=spe)
-            probes.append(probe)
-        model.compile(
-            optimizer=optimizer,
-            loss=loss,
-            metrics=[metric, *probes],
-            jit_compile=config.jit_compile,
-            steps_per_execution=spe,
-        )
-        # A saved model.keras must reload in plain Keras after `import trainers`: record the
-        # compile settings without our per-step probes, which are not meant to be saved.
-        model._compile_config = type(model._compile_config)(
-            optimizer=optimizer,
-            loss=loss,
-            loss_weights=None,
-            metrics=[metric],
-            weighted_metrics=None,
-            run_eagerly=False,
-            steps_per_execution=spe,
-            jit_compile=config.jit_compile,
-        )
+            hyper = dict(config.hyperparameters)
+            hyper["learning_rate"] = make_schedule(config, steps_per_epoch)
+            optimizer = optimizers.get(config.optimizer, **hyper)
+            loss = losses.get(loss_name, **config.loss_options)
+            metric = models.metric_for(data.task, loss_name, from_logits)
+            recorder = StepLossRecorder(loss, capacity=spe)
+            probes = [recorder]
+            probe = None
+            if self.inspect_optimizer:
+                probe = OptimizerProbe(model, optimizer, capacity=spe)
+                probes.append(probe)
+            model.compile(
+                optimizer=optimizer,
+                loss=loss,
+                metrics=[metric, *probes],
+                jit_compile=config.jit_compile,
+                steps_per_execution=spe,
+            )
+            # A saved model.keras must reload in plain Keras after `import trainers`: record the
+            # compile settings without our per-step probes, which are not meant to be saved.
+            model._compile_config = type(model._compile_config)(
+                optimizer=optimizer,
+                loss=loss,
+                loss_weights=None,
+                metrics=[metric],
+                weighted_metrics=None,
+                run_eagerly=False,
+                steps_per_execution=spe,
+                jit_compile=config.jit_compile,
+            )
         y_train = models.prepare_labels(data.y_train, data.task, loss_name, data.n_classes)
         validation = None
         if len(data.x_val):
@@ -410,7 +425,7 @@ class TrainingSession:
             steps_per_execution=spe,
             total_steps=steps_per_epoch * config.epochs,
             metric=metric.name,
-            device=device_description(),
+            device=distribute.description(config.distribute, device_description()),
             initial_logs=initial_logs,
         )
         boundary = None
@@ -430,16 +445,20 @@ class TrainingSession:
         reporter = _Reporter(self, info, result, recorder, batches, probe, boundary)
         listener.on_status("Training...")
         listener.on_started(info)
-        model.fit(
-            batches.dataset,
-            epochs=config.epochs,
-            validation_data=validation,
-            validation_batch_size=max(batch, VALIDATION_BATCH),
-            shuffle=False,  # the batches come shuffled, see shuffled_batches
-            verbose=0,
-            callbacks=[reporter],
-        )
-        reporter.finish()
+        try:
+            model.fit(
+                batches.dataset,
+                epochs=config.epochs,
+                validation_data=validation,
+                validation_batch_size=max(batch, VALIDATION_BATCH),
+                shuffle=False,  # the batches come shuffled, see shuffled_batches
+                verbose=0,
+                callbacks=[reporter],
+            )
+        finally:
+            # Also when training raised: the steps so far go into the result (run() then marks
+            # it failed), so a saved or exported run keeps its curves up to the error.
+            reporter.finish()
 
 
 class StepLossRecorder(keras.metrics.Metric):
@@ -456,8 +475,14 @@ class StepLossRecorder(keras.metrics.Metric):
         super().__init__(name=name, **kwargs)
         self.loss_fn = loss_fn
         self.capacity = capacity
+        # Under a MirroredStrategy each device keeps its own copy of these and a read adds the
+        # copies up ("sum"). That is right for the buffer, as a Keras loss called on one device
+        # returns its share already divided by the number of devices, but every device counts
+        # the same steps, so the count is read from the first one.
         self.buffer = self.add_variable(shape=(capacity,), initializer="zeros", name="buffer")
-        self.count = self.add_variable(shape=(), initializer="zeros", dtype="int32", name="count")
+        self.count = self.add_variable(
+            shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
+        )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         value = keras.ops.cast(self.loss_fn(y_true, y_pred, sample_weight), self.buffer.dtype)
@@ -501,9 +526,17 @@ class OptimizerProbe(keras.metrics.Metric):
             self.add_variable(shape=tuple(v.shape), initializer="zeros", name=f"previous_{i}")
             for i, v in enumerate(self.watched)
         ]
-        self.norms = self.add_variable(shape=(capacity,), initializer="zeros", name="norms")
-        self.rates = self.add_variable(shape=(capacity,), initializer="zeros", name="rates")
-        self.count = self.add_variable(shape=(), initializer="zeros", dtype="int32", name="count")
+        # Every device of a MirroredStrategy holds the same weights and optimizer state, so it
+        # records the same values: read them from the first (the default would add them up).
+        self.norms = self.add_variable(
+            shape=(capacity,), initializer="zeros", name="norms", aggregation=FIRST
+        )
+        self.rates = self.add_variable(
+            shape=(capacity,), initializer="zeros", name="rates", aggregation=FIRST
+        )
+        self.count = self.add_variable(
+            shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
+        )
 
     def start(self) -> None:
         """Take the weights the first update starts from (call before training)."""
