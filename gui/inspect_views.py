@@ -62,6 +62,10 @@ class _LogStepPlot(pg.PlotWidget):
         self.buffer.append(steps[keep], values[keep])
         self._dirty = True
 
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
     def refresh(self) -> None:
         if self._dirty:
             self._dirty = False
@@ -100,6 +104,11 @@ class OptimizerInsideView(QWidget):
     def append(self, steps: np.ndarray, norms: np.ndarray, rates: np.ndarray) -> None:
         self.update_plot.append(steps, norms)
         self.rate_plot.append(steps, rates)
+
+    @property
+    def dirty(self) -> bool:
+        """Whether `refresh()` has something new to draw."""
+        return self.update_plot.dirty or self.rate_plot.dirty
 
     def refresh(self) -> None:
         self.update_plot.refresh()
@@ -149,6 +158,11 @@ class DecisionBoundaryPlot(pg.PlotWidget):
 
     def show_probabilities(self, epoch: int, probabilities: np.ndarray) -> None:
         self._pending = (epoch, probabilities)
+
+    @property
+    def dirty(self) -> bool:
+        """Whether `refresh()` has new probabilities to draw."""
+        return self._pending is not None
 
     def refresh(self) -> None:
         if self._pending is None:

@@ -12,6 +12,9 @@ queued slot on the thread's event loop crashed TensorFlow's graph building here 
 take_gil, under PySide6 6.12, which also corrupts reference counts on cross-thread emits: see
 pyproject.toml); this shape has not. Requests (`request_run`, `request_describe`,
 `request_save`) and the controls (`stop`, `pause`, `resume`) are plain thread-safe calls.
+
+Every run and compare run is recorded in the run library (`trainers.runs`) by a connection this
+thread opens and alone uses; `set_runs_dir` chooses the library's folder for the next run.
 """
 
 from __future__ import annotations
@@ -73,6 +76,11 @@ class TrainingWorker(QObject):
         self._session = None
         self._busy = threading.Event()
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._runs_dir: str | None = None  # None: the default folder (see trainers.runs)
+        self._tensorboard_dir: str | None = None  # None: no TensorBoard logs
+        self._library = None  # opened on the engine thread, for the folder in _library_dir
+        self._library_dir: str | None = None
+        self._recorded = None  # (RunResult, RunRecorder) of the last run, to note a saved model
 
     # ------------------------------------------------------------------- requests, any thread
     def request_run(self, config) -> bool:
@@ -97,6 +105,17 @@ class TrainingWorker(QObject):
         self._jobs.put((self._compare, (runs, target_loss)))
         return True
 
+    def set_tensorboard_dir(self, folder: str | None) -> None:
+        """Write TensorBoard logs of the next runs, each in its own sub-folder of `folder`
+        (None: write none)."""
+        with self._lock:
+            self._tensorboard_dir = folder or None
+
+    def set_runs_dir(self, folder: str | None) -> None:
+        """Record the next runs in the library in `folder` (None: the default folder)."""
+        with self._lock:
+            self._runs_dir = folder or None
+
     def request_quit(self) -> None:
         """End `serve()` after the job in progress (stop a run first to make that quick)."""
         self._jobs.put(None)
@@ -115,6 +134,8 @@ class TrainingWorker(QObject):
                     f"happens again, please report it with these settings.",
                     None,
                 )
+        if self._library is not None:
+            self._library.close()
 
     # ----------------------------------------------------------- thread-safe, from any thread
     def stop(self) -> None:
@@ -180,22 +201,63 @@ class TrainingWorker(QObject):
             }
         )
 
+    def _open_library(self):
+        """The run library for the folder now chosen, opened on this thread; None (and a
+        status message) when it cannot be opened: the run then trains unrecorded."""
+        from trainers.runs import RunLibrary, RunLibraryError
+
+        with self._lock:
+            folder = self._runs_dir
+        if self._library is not None and self._library_dir == folder:
+            return self._library
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+        try:
+            self._library = RunLibrary(folder)
+            self._library_dir = folder
+        except RunLibraryError as exc:
+            self.sig_status.emit(f"This run is not recorded: {exc}")
+        return self._library
+
     def _run(self, config) -> None:
         """Train `config` (a RunConfig) to the end; `request_run` let only one in."""
         from trainers.errors import DescentError
+        from trainers.runs import RecordingListener
         from trainers.session import TrainingSession
 
         listener = _SignalListener(self)
+        library = self._open_library()
+        if library is not None:
+            listener = RecordingListener(library, config, listener, source="window")
+        with self._lock:
+            logs = self._tensorboard_dir
+        if logs is not None:
+            from trainers.exports import run_log_folder
+
+            logs = run_log_folder(logs, config)
         session = TrainingSession(
-            config, listener, inspect_optimizer=True, boundary_resolution=BOUNDARY_RESOLUTION
+            config,
+            listener,
+            inspect_optimizer=True,
+            boundary_resolution=BOUNDARY_RESOLUTION,
+            tensorboard_dir=logs,
         )
         with self._lock:
             self._session = session
+        if library is not None:
+            listener.session = session
         try:
             session.run()
         except DescentError:
             pass  # the listener has already emitted sig_failed with the message
         finally:
+            if library is not None:
+                self._recorded = (session.result, listener.recorder)
+                if listener.error:
+                    self.sig_status.emit(
+                        f"The run library missed part of this run: {listener.error}"
+                    )
             with self._lock:
                 self._session = None
             self._busy.clear()
@@ -204,8 +266,13 @@ class TrainingWorker(QObject):
         """Train each (label, config) in turn from the same seed, reporting as they go."""
         from trainers.compare import CompareSession
         from trainers.errors import DescentError
+        from trainers.runs import CompareRecording
 
-        session = CompareSession(runs, _CompareSignals(self), target_loss=target_loss)
+        listener = _CompareSignals(self)
+        library = self._open_library()
+        if library is not None:
+            listener = CompareRecording(library, listener, source="window")
+        session = CompareSession(runs, listener, target_loss=target_loss)
         with self._lock:
             self._session = session
         try:
@@ -231,6 +298,11 @@ class TrainingWorker(QObject):
         except Exception as exc:
             self.sig_saved.emit(folder, f"{type(exc).__name__}: {exc}")
             return
+        recorded = self._recorded
+        if recorded is not None and recorded[0] is result and result.model is not None:
+            from pathlib import Path
+
+            recorded[1].set_model_path(Path(folder).resolve() / "model.keras")
         self.sig_saved.emit(folder, "")
 
 
@@ -293,6 +365,7 @@ class _CompareSignals:
 
     def on_all_finished(self, rows: list) -> None:
         self.flush()
+        self.worker._busy.clear()  # as _SignalListener.on_finished: the next request may queue
         self.worker.sig_compare_finished.emit(rows)
 
 
@@ -355,9 +428,13 @@ class _SignalListener:
     def on_finished(self, result) -> None:
         self.flush()
         self.flush_boundary()
+        # Free for the next request before the window hears of the end: a Train pressed the
+        # moment a run ends must queue behind this job's clean-up, not be refused as "busy".
+        self.worker._busy.clear()
         self.worker.sig_finished.emit(result)
 
     def on_failed(self, message: str, result) -> None:
         self.flush()
         self.flush_boundary()
+        self.worker._busy.clear()
         self.worker.sig_failed.emit(message, result)
