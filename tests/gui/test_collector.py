@@ -3,7 +3,12 @@
 import gc
 import threading
 
+from PySide6.QtCore import QCoreApplication, QEvent
+
 from gui import collector
+
+CYCLES = 5000
+CHECK_MS = collector.CHECK_INTERVAL_MS
 
 
 class _Cycle:
@@ -21,17 +26,21 @@ def test_cycles_dropped_on_another_thread_are_collected_on_the_gui_thread(qtbot)
     assert collector.install() is installed  # one per process
     assert not gc.isenabled()
     _Cycle.died_on.clear()
+    # Objects freed meanwhile lower the count that starts a collection (as in CPython itself):
+    # let an earlier test's widgets die first, so the cycles below alone decide when it comes.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.wait(CHECK_MS * 2)
 
     def churn() -> None:
-        for _ in range(1000):  # 2,000 tracked objects (each with its __dict__) left behind:
-            _Cycle()  # more than the 700 that start a collection
+        for _ in range(CYCLES):  # far more tracked objects than the 700 that start a collection
+            _Cycle()
 
     thread = threading.Thread(target=churn, name="not-the-gui")
     thread.start()
     thread.join()
     assert _Cycle.died_on == []  # nothing was collected on the other thread
 
-    qtbot.waitUntil(lambda: len(_Cycle.died_on) == 1000, timeout=10_000)
+    qtbot.waitUntil(lambda: len(_Cycle.died_on) == CYCLES, timeout=10_000)
     assert set(_Cycle.died_on) == {threading.main_thread().name}
 
 
