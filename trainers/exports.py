@@ -16,7 +16,7 @@ import numpy as np
 
 from trainers.config import RunConfig
 from trainers.errors import ConfigError, TrainingError
-from trainers.session import RunInfo, RunResult, TrainingListener
+from trainers.session import ForwardingListener, RunInfo, RunResult
 from trainers.storage import config_toml, write_curves
 
 TRAIN_LOGS = "train"
@@ -86,7 +86,7 @@ def run_log_folder(root: str | Path, config: RunConfig) -> Path:
     return folder
 
 
-class TensorBoardListener(TrainingListener):
+class TensorBoardListener(ForwardingListener):
     """Writes a run's curves as TensorBoard event logs while it trains, and forwards every event.
 
     `folder/train` gets `epoch_loss` and `epoch_<metric>` by epoch (0 is the untrained model)
@@ -104,7 +104,7 @@ class TensorBoardListener(TrainingListener):
     """
 
     def __init__(self, listener: Any, folder: str | Path) -> None:
-        self.listener = listener if listener is not None else TrainingListener()
+        super().__init__(listener)
         self.folder = prepare_log_folder(folder)
         self.error: str | None = None
         self._writers: dict[str, Any] = {}
@@ -150,9 +150,6 @@ class TensorBoardListener(TrainingListener):
         self._writers.clear()
 
     # ------------------------------------------------------------------- listener events
-    def on_status(self, text: str) -> None:
-        self.listener.on_status(text)
-
     def on_started(self, info: RunInfo) -> None:
         # Markdown in TensorBoard: indented, the TOML stays a code block.
         text = "\n".join("    " + line for line in config_toml(info.config).splitlines())
@@ -168,12 +165,6 @@ class TensorBoardListener(TrainingListener):
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         self._write_epoch(epoch, logs)
         self.listener.on_epoch_end(epoch, logs)
-
-    def on_optimizer_steps(self, steps, update_norms, learning_rates) -> None:
-        self.listener.on_optimizer_steps(steps, update_norms, learning_rates)
-
-    def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
-        self.listener.on_boundary(epoch, probabilities)
 
     def on_finished(self, result: RunResult) -> None:
         self.close()

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainers.errors import DescentError
-from trainers.session import TrainingListener
+from trainers.session import ForwardingListener, TrainingListener
 
 if TYPE_CHECKING:
     from trainers.config import RunConfig
@@ -1002,7 +1002,7 @@ class RunRecorder:
             self._try(self.library.set_model_path, self.run_id, path)
 
 
-class RecordingListener(TrainingListener):
+class RecordingListener(ForwardingListener):
     """A TrainingListener that records the run in a library and forwards every event.
 
     Wrap the listener you would give a `TrainingSession`; the library is written before each
@@ -1018,8 +1018,8 @@ class RecordingListener(TrainingListener):
         listener: TrainingListener | None = None,
         **recorder_options: Any,
     ):
+        super().__init__(listener)
         self.config = config
-        self.listener = listener if listener is not None else TrainingListener()
         self.recorder = RunRecorder(library, **recorder_options)
         self.session = None
         self._started = time.perf_counter()
@@ -1055,12 +1055,6 @@ class RecordingListener(TrainingListener):
             seconds = time.perf_counter() - self._started
         self.recorder.epoch(epoch, seconds, logs)
         self.listener.on_epoch_end(epoch, logs)
-
-    def on_optimizer_steps(self, steps, update_norms, learning_rates) -> None:
-        self.listener.on_optimizer_steps(steps, update_norms, learning_rates)
-
-    def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
-        self.listener.on_boundary(epoch, probabilities)
 
     def on_finished(self, result: RunResult) -> None:
         self.recorder.finish(self.config, result)

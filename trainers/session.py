@@ -121,6 +121,40 @@ class TrainingListener:
         """The run could not start (result None) or ended badly (diverged, error); history kept."""
 
 
+class ForwardingListener(TrainingListener):
+    """Passes every event on to `listener`. A wrapper that adds to some events (the run
+    library, TensorBoard logs) overrides only those, and forwards them itself."""
+
+    def __init__(self, listener: TrainingListener | None = None) -> None:
+        self.listener = listener if listener is not None else TrainingListener()
+
+    def on_status(self, text: str) -> None:
+        self.listener.on_status(text)
+
+    def on_started(self, info: RunInfo) -> None:
+        self.listener.on_started(info)
+
+    def on_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        self.listener.on_steps(steps, losses)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        self.listener.on_epoch_end(epoch, logs)
+
+    def on_optimizer_steps(
+        self, steps: np.ndarray, update_norms: np.ndarray, learning_rates: np.ndarray
+    ) -> None:
+        self.listener.on_optimizer_steps(steps, update_norms, learning_rates)
+
+    def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
+        self.listener.on_boundary(epoch, probabilities)
+
+    def on_finished(self, result: RunResult) -> None:
+        self.listener.on_finished(result)
+
+    def on_failed(self, message: str, result: RunResult | None) -> None:
+        self.listener.on_failed(message, result)
+
+
 def device_description() -> str:
     """Where TensorFlow trains: the GPUs it sees by name, or the CPU."""
     names = distribute.gpu_names()

@@ -12,19 +12,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
 
-RUN_TIMEOUT = 180_000
-
-
-def find(win, cls, name):
-    widget = win.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name}"
-    return widget
-
-
-def train_and_wait(qtbot, win):
-    with qtbot.waitSignal(win.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
-        qtbot.mouseClick(find(win, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-    return blocker.args[0]
+from tests.gui.test_main_window import RUN_TIMEOUT, find, train_and_wait
 
 
 def forged_npz(path):

@@ -138,9 +138,7 @@ def test_a_full_disk_while_saving_the_model_keeps_the_curves(qtbot, window, tmp_
     assert saved.args[1] == "" and (folder / "model.keras").is_file()
 
 
-def test_an_error_inside_training_shows_a_message_and_keeps_the_curves(
-    qtbot, window, monkeypatch
-):
+def test_an_error_inside_training_shows_a_message_and_keeps_the_curves(qtbot, window, monkeypatch):
     original = session_module._Reporter.on_epoch_end
 
     def broken(self, epoch, logs=None):
