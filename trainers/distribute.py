@@ -142,8 +142,13 @@ def train_multi_worker(config: RunConfig, strategy=None) -> MultiWorkerRun:
     import keras
     import tensorflow as tf
 
-    from trainers import losses, models, optimizers
-    from trainers.session import epoch_order, load_dataset, make_schedule
+    from trainers import losses, models
+    from trainers.session import (
+        build_run_model,
+        build_run_optimizer,
+        epoch_order,
+        load_dataset,
+    )
 
     config = config.validate()
     if config.model_path:
@@ -162,18 +167,9 @@ def train_multi_worker(config: RunConfig, strategy=None) -> MultiWorkerRun:
         )
     steps_per_epoch = math.ceil(n / batch)
     keras.utils.set_random_seed(config.seed)
-    from_logits = bool(config.loss_options.get("from_logits", False))
     with strategy.scope():
-        model = models.build_model(
-            data,
-            loss_name,
-            hidden_layers=config.hidden_layers,
-            activation=config.activation,
-            from_logits=from_logits,
-        )
-        hyper = dict(config.hyperparameters)
-        hyper["learning_rate"] = make_schedule(config, steps_per_epoch)
-        optimizer = optimizers.get(config.optimizer, **hyper)
+        model = build_run_model(config, data, loss_name)
+        optimizer = build_run_optimizer(config, steps_per_epoch)
         loss_fn = losses.get(loss_name, **config.loss_options)
     y_train = models.prepare_labels(data.y_train, data.task, loss_name, data.n_classes)
     # Each worker keeps its share of every batch: split the elements, not the (one) file.

@@ -155,6 +155,27 @@ class ForwardingListener(TrainingListener):
         self.listener.on_failed(message, result)
 
 
+def build_run_model(config: RunConfig, data: Dataset, loss_name: str) -> keras.Model:
+    """The run's model: the user's `.keras` file, or the default network for `data`, with the
+    output layer `loss_name` needs. Call it inside a distribution strategy's scope if any."""
+    if config.model_path:
+        return models.load_user_model(config.model_path, data)
+    return models.build_model(
+        data,
+        loss_name,
+        hidden_layers=config.hidden_layers,
+        activation=config.activation,
+        from_logits=bool(config.loss_options.get("from_logits", False)),
+    )
+
+
+def build_run_optimizer(config: RunConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """The run's optimizer, its learning rate following the run's schedule."""
+    hyper = dict(config.hyperparameters)
+    hyper["learning_rate"] = make_schedule(config, steps_per_epoch)
+    return optimizers.get(config.optimizer, **hyper)
+
+
 def device_description() -> str:
     """Where TensorFlow trains: the GPUs it sees by name, or the CPU."""
     names = distribute.gpu_names()
@@ -368,16 +389,7 @@ class TrainingSession:
         # (their variables are mirrored on every device); fit and evaluate then use it.
         with distribute.strategy_scope(config.distribute):
             from_logits = bool(config.loss_options.get("from_logits", False))
-            if config.model_path:
-                model = models.load_user_model(config.model_path, data)
-            else:
-                model = models.build_model(
-                    data,
-                    loss_name,
-                    hidden_layers=config.hidden_layers,
-                    activation=config.activation,
-                    from_logits=from_logits,
-                )
+            model = build_run_model(config, data, loss_name)
             n_train = len(data.x_train)
             batch = n_train if config.batch_size == "full" else min(int(config.batch_size), n_train)
             steps_per_epoch = math.ceil(n_train / batch)
@@ -394,9 +406,7 @@ class TrainingSession:
             else:
                 spe = int(config.steps_per_execution)
 
-            hyper = dict(config.hyperparameters)
-            hyper["learning_rate"] = make_schedule(config, steps_per_epoch)
-            optimizer = optimizers.get(config.optimizer, **hyper)
+            optimizer = build_run_optimizer(config, steps_per_epoch)
             loss = losses.get(loss_name, **config.loss_options)
             metric = models.metric_for(data.task, loss_name, from_logits)
             recorder = StepLossRecorder(loss, capacity=spe)
