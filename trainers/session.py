@@ -6,7 +6,7 @@ other thread; they take effect at the end of the chunk of steps in progress.
 
 Step losses are the true loss of every update, not Keras's running epoch mean: a
 `StepLossRecorder` metric writes each step's loss into a small buffer inside the compiled train
-function, and the reporter reads the buffer once per chunk of `steps_per_execution` steps. So
+function, and the reporter reads it from the logs once per chunk of `steps_per_execution` steps. So
 running many steps per call (much faster on small models) loses no point of the curve.
 """
 
@@ -32,7 +32,8 @@ from trainers.errors import ConfigError, DescentError, TrainingError
 # Aim for one chunk of steps every ~30 ms: 20-50 events a second whatever the model.
 TARGET_CHUNK_SECONDS = 0.03
 MAX_STEPS_PER_EXECUTION = 128
-INTERNAL_METRICS = {"step_loss", "optimizer_probe"}  # ours, not the user's: kept out of logs
+# Ours, not the user's: the per-step buffers of the two metrics below, kept out of the logs.
+INTERNAL_METRICS = {"step_loss", "step_loss_count", "optimizer_probe", "optimizer_probe_count"}
 VALIDATION_BATCH = 1024  # the validation loss is a mean over samples: big batches are faster
 FIRST = "only_first_replica"  # how a metric variable that every device fills alike is read
 
@@ -505,115 +506,118 @@ class TrainingSession:
             reporter.finish()
 
 
+def _replica_total(value):
+    """`value`, a device's share of a sum, scaled so Keras's mean over devices is that sum.
+
+    The train function's outputs are read per device and Keras averages them ("auto" reduction);
+    with one device this is `value` itself, with no extra operation.
+    """
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    return value * replicas if replicas > 1 else value
+
+
+def read_ring(buffer: np.ndarray, count: int, seen: int) -> np.ndarray:
+    """Entries `seen` .. `count - 1` of a ring buffer written at `i % len(buffer)`, oldest first."""
+    return buffer[np.arange(seen, count) % len(buffer)]
+
+
 class StepLossRecorder(keras.metrics.Metric):
-    """Records the loss of every training step in a buffer, for the step curve.
+    """Records the loss of every training step in a ring buffer, for the step curve.
 
     Keras's `logs["loss"]` is a running mean over the epoch, and with `steps_per_execution` > 1
     callbacks see only every k-th step. This metric computes the batch loss from the same
     `y_pred` the step's loss came from (the data loss: regularization penalties, which our
-    default models do not have, are left out) and writes it at the next free slot. `take()`
-    reads and empties the buffer from the callback.
+    default models do not have, are left out) and writes it at slot `count % capacity`. Its
+    result is the buffer and the count, so they come back with the train function's logs: the
+    callback reads the new entries from there (`read_ring`) without a single eager operation of
+    its own per chunk. Keras resets the count at the start of each epoch.
     """
 
     def __init__(self, loss_fn, capacity: int, name: str = "step_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.loss_fn = loss_fn
-        self.capacity = capacity
+        # At least two slots: a one-element array would come out of Keras's logs as a float.
+        self.capacity = max(int(capacity), 2)
         # Under a MirroredStrategy each device keeps its own copy of these and a read adds the
         # copies up ("sum"). That is right for the buffer, as a Keras loss called on one device
         # returns its share already divided by the number of devices, but every device counts
         # the same steps, so the count is read from the first one.
-        self.buffer = self.add_variable(shape=(capacity,), initializer="zeros", name="buffer")
+        self.buffer = self.add_variable(shape=(self.capacity,), initializer="zeros", name="buffer")
         self.count = self.add_variable(
             shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         value = keras.ops.cast(self.loss_fn(y_true, y_pred, sample_weight), self.buffer.dtype)
-        index = keras.ops.minimum(self.count, self.capacity - 1)
+        index = keras.ops.reshape(self.count % self.capacity, (1, 1))
         self.buffer.assign(
-            keras.ops.scatter_update(
-                self.buffer, keras.ops.reshape(index, (1, 1)), keras.ops.reshape(value, (1,))
-            )
+            keras.ops.scatter_update(self.buffer, index, keras.ops.reshape(value, (1,)))
         )
-        self.count.assign(index + 1)
+        self.count.assign(self.count + 1)
 
     def result(self):
-        return self.buffer[keras.ops.maximum(self.count - 1, 0)]
+        return {"step_loss": _replica_total(self.buffer), "step_loss_count": self.count}
 
     def reset_state(self):
         self.count.assign(0)
-
-    def take(self) -> np.ndarray:
-        """The losses recorded since the last call, oldest first (empties the buffer)."""
-        n = int(keras.ops.convert_to_numpy(self.count))
-        values = keras.ops.convert_to_numpy(self.buffer)[:n].astype(np.float64)
-        self.count.assign(0)
-        return values
 
 
 class OptimizerProbe(keras.metrics.Metric):
     """Records, per training step, the size of the update and the optimizer's effective rate.
 
     Keras computes metrics after `apply_gradients` in the train step, so here the weights are
-    the updated ones: the update is their difference from a copy kept since the last step.
+    the updated ones: the update is their difference from a flat copy kept since the last step.
     The effective rate is `optimizer.effective_learning_rate()` (eta for SGD, eta / (sqrt(s) +
-    eps) averaged over weights for AdaGrad and RMSprop, ...), so AdaGrad's fading rate shows.
+    eps) over a median of weights for AdaGrad and RMSprop, ...), so AdaGrad's fading rate shows.
+    Both go into one ring buffer of (size, rate) rows that comes back with the logs, as in
+    `StepLossRecorder`. Every operation here runs at every step, so there are few of them: one
+    concatenation of the weights, one difference, one write.
     """
 
     def __init__(self, model: keras.Model, optimizer, capacity: int, name: str = "optimizer_probe"):
         super().__init__(name=name)
         self.watched = list(model.trainable_variables)
         self.optimizer = optimizer
-        self.capacity = capacity
-        self.previous = [
-            self.add_variable(shape=tuple(v.shape), initializer="zeros", name=f"previous_{i}")
-            for i, v in enumerate(self.watched)
-        ]
+        self.capacity = max(int(capacity), 2)
+        size = sum(math.prod(v.shape) for v in self.watched)
+        self.previous = self.add_variable(shape=(size,), initializer="zeros", name="previous")
         # Every device of a MirroredStrategy holds the same weights and optimizer state, so it
         # records the same values: read them from the first (the default would add them up).
-        self.norms = self.add_variable(
-            shape=(capacity,), initializer="zeros", name="norms", aggregation=FIRST
-        )
-        self.rates = self.add_variable(
-            shape=(capacity,), initializer="zeros", name="rates", aggregation=FIRST
+        self.values = self.add_variable(
+            shape=(self.capacity, 2), initializer="zeros", name="values", aggregation=FIRST
         )
         self.count = self.add_variable(
             shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
         )
 
+    def _flat_weights(self):
+        ops = keras.ops
+        return ops.concatenate([ops.reshape(ops.cast(w, "float32"), (-1,)) for w in self.watched])
+
     def start(self) -> None:
         """Take the weights the first update starts from (call before training)."""
-        for copy, weight in zip(self.previous, self.watched, strict=True):
-            copy.assign(weight)
+        self.previous.assign(self._flat_weights())
         self.count.assign(0)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         ops = keras.ops
-        squared = ops.zeros((), dtype="float32")
-        for copy, weight in zip(self.previous, self.watched, strict=True):
-            squared = squared + ops.sum(ops.square(ops.cast(weight - copy, "float32")))
-            copy.assign(weight)
-        index = ops.reshape(ops.minimum(self.count, self.capacity - 1), (1, 1))
+        weights = self._flat_weights()
+        size = ops.sqrt(ops.sum(ops.square(weights - self.previous)))
+        self.previous.assign(weights)
         rate = ops.cast(self.optimizer.effective_learning_rate(), "float32")
-        self.norms.assign(
-            ops.scatter_update(self.norms, index, ops.reshape(ops.sqrt(squared), (1,)))
-        )
-        self.rates.assign(ops.scatter_update(self.rates, index, ops.reshape(rate, (1,))))
-        self.count.assign(ops.minimum(self.count, self.capacity - 1) + 1)
+        index = ops.reshape(self.count % self.capacity, (1, 1))
+        row = ops.reshape(ops.stack([size, rate]), (1, 2))
+        self.values.assign(ops.scatter_update(self.values, index, row))
+        self.count.assign(self.count + 1)
 
     def result(self):
-        return self.rates[keras.ops.maximum(self.count - 1, 0)]
+        return {"optimizer_probe": self.values, "optimizer_probe_count": self.count}
 
     def reset_state(self):
-        self.count.assign(0)  # the weight copies stay: they are the last step's weights
-
-    def take(self) -> tuple[np.ndarray, np.ndarray]:
-        n = int(keras.ops.convert_to_numpy(self.count))
-        norms = keras.ops.convert_to_numpy(self.norms)[:n].astype(np.float64)
-        rates = keras.ops.convert_to_numpy(self.rates)[:n].astype(np.float64)
-        self.count.assign(0)
-        return norms, rates
+        self.count.assign(0)  # the weight copy stays: it is the last step's weights
 
 
 class BoundaryProbe:
@@ -673,6 +677,7 @@ class _Reporter(keras.callbacks.Callback):
         self.boundary = boundary
         self.epoch_index = 0
         self.done_in_epoch = 0
+        self.seen = self.probe_seen = 0  # entries of the metrics' ring buffers read this epoch
         self.steps: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
         self.diverged_at: tuple[int, float] | None = None
@@ -690,16 +695,18 @@ class _Reporter(keras.callbacks.Callback):
         self.epoch_index = epoch
         self.done_in_epoch = 0
         self.batches.set_epoch(epoch)
-        self.recorder.take()  # drop anything a validation pass left in the buffer
-        if self.probe is not None:
-            self.probe.take()
+        # Keras has just reset the metrics: their counts start again from 0 (what a validation
+        # pass left in the buffers is overwritten before it is read).
+        self.seen = self.probe_seen = 0
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.session.stop_requested:
             self.model.stop_training = True
 
     def on_train_batch_end(self, batch, logs=None):
-        values = self.recorder.take()
+        count = int(logs["step_loss_count"])
+        values = read_ring(np.asarray(logs["step_loss"], dtype=np.float64), count, self.seen)
+        self.seen = count
         # Count the steps actually recorded: Keras's `batch` overshoots on a short last chunk.
         first = self.epoch_index * self.info.steps_per_epoch + self.done_in_epoch + 1
         self.done_in_epoch += len(values)
@@ -708,8 +715,12 @@ class _Reporter(keras.callbacks.Callback):
         self.values.append(values)
         self.listener.on_steps(steps, values)
         if self.probe is not None:
-            norms, rates = self.probe.take()
-            self.listener.on_optimizer_steps(steps, norms[: len(steps)], rates[: len(steps)])
+            count = int(logs["optimizer_probe_count"])
+            rows = read_ring(
+                np.asarray(logs["optimizer_probe"], dtype=np.float64), count, self.probe_seen
+            )
+            self.probe_seen = count
+            self.listener.on_optimizer_steps(steps, rows[: len(steps), 0], rows[: len(steps), 1])
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             self.diverged_at = (int(steps[bad[0]]), float(values[bad[0]]))
