@@ -6,7 +6,7 @@ window, the CLI and the Keras classes refuse the same values with the same messa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -48,25 +48,46 @@ MEDIAN_SAMPLE = 1024
 """Most weights the effective-rate median reads; larger models are sampled evenly."""
 
 
-def median_over_weights(rates: Iterable):
-    """The median of per-weight rate tensors over every element of every one (a scalar tensor).
+def median_over_weights(rate: Callable, *states: Sequence):
+    """The median over weights of `rate(*states)`, an elementwise rate (a scalar tensor).
 
-    The median, not the mean: a weight whose gradient has always been zero (a dead ReLU unit)
-    has the rate eta / eps, 1e5 times eta, and a handful of them would swamp a mean. Each weight
-    counts once, whichever variable it sits in. Past `MEDIAN_SAMPLE` weights the median is that
-    of every k-th weight (k = ceil(n / MEDIAN_SAMPLE)), an even sample across all variables: a
-    full sort of every weight at every step cost ~2 ms a step on a 10,000-weight MLP, half the
-    training time. Shapes are static, so this traces under `tf.function` and XLA.
+    Each of `states` is a list of per-variable tensors (aligned: the i-th of each belongs to the
+    same variable). The median, not the mean: a weight whose gradient has always been zero (a
+    dead ReLU unit) has the rate eta / eps, 1e5 times eta, and a handful of them would swamp a
+    mean. Each weight counts once, whichever variable it sits in. Past `MEDIAN_SAMPLE` weights
+    the median is that of every k-th weight (k = ceil(n / MEDIAN_SAMPLE)), an even sample across
+    all variables. The sample is taken from the states before `rate` is applied, and the median
+    is read from a partial `top_k`, not a sort: the window's optimizer probe calls this at every
+    training step, so it costs a few small operations whatever the model. Shapes are static, so
+    this traces under `tf.function` and XLA.
     """
-    flat = [ops.reshape(ops.cast(rate, "float32"), (-1,)) for rate in rates]
-    if not flat:
+    samples = [_even_sample(tensors) for tensors in states]
+    if not samples or samples[0] is None:
         return ops.zeros((), dtype="float32")
-    weights = ops.concatenate(flat, axis=0)
+    return _median(ops.cast(rate(*samples), "float32"))
+
+
+def _even_sample(tensors: Sequence):
+    """Every element of `tensors`, flattened into one vector, or an even sample of MEDIAN_SAMPLE
+    of them at most (None for no tensors)."""
+    flat = [ops.reshape(ops.cast(t, "float32"), (-1,)) for t in tensors]
+    if not flat:
+        return None
+    values = flat[0] if len(flat) == 1 else ops.concatenate(flat, axis=0)
     count = sum(int(np.prod(f.shape)) for f in flat)
     if count > MEDIAN_SAMPLE:
         stride = -(-count // MEDIAN_SAMPLE)
-        weights = ops.take(weights, np.arange(0, count, stride, dtype="int32"))
-    return ops.median(weights)
+        values = ops.take(values, np.arange(0, count, stride, dtype="int32"))
+    return values
+
+
+def _median(values):
+    """The median of a vector of static length n: the middle of its n // 2 + 1 largest."""
+    n = int(values.shape[0])
+    largest, _ = ops.top_k(values, k=n // 2 + 1)
+    if n % 2:
+        return largest[-1]
+    return (largest[-1] + largest[-2]) / 2.0
 
 
 def current_state(optimizer: keras.optimizers.Optimizer, attribute: str, initial: float) -> list:

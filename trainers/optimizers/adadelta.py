@@ -94,6 +94,7 @@ class Adadelta(keras.optimizers.Optimizer):
         a_list = current_state(self, "_grad_averages", 0.0)
         d_list = current_state(self, "_update_averages", 0.0)
         return median_over_weights(
-            lr * ops.sqrt(d + self.epsilon) / ops.sqrt(a + self.epsilon)
-            for a, d in zip(a_list, d_list, strict=True)
+            lambda a, d: lr * ops.sqrt(d + self.epsilon) / ops.sqrt(a + self.epsilon),
+            a_list,
+            d_list,
         )

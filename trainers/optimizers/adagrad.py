@@ -90,4 +90,4 @@ class Adagrad(keras.optimizers.Optimizer):
         """`learning_rate / (sqrt(s) + epsilon)` median over weights, from the current `s`."""
         lr = ops.cast(self.learning_rate, "float32")
         states = current_state(self, "_accumulators", self.initial_accumulator_value)
-        return median_over_weights(ops.divide(lr, ops.sqrt(s) + self.epsilon) for s in states)
+        return median_over_weights(lambda s: ops.divide(lr, ops.sqrt(s) + self.epsilon), states)

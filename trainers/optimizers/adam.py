@@ -106,5 +106,5 @@ class Adam(keras.optimizers.Optimizer):
         correction = 1.0 - ops.power(ops.cast(self.beta_2, "float32"), t)
         states = current_state(self, "_velocities", 0.0)
         return median_over_weights(
-            ops.divide(lr, ops.sqrt(v / correction) + self.epsilon) for v in states
+            lambda v: ops.divide(lr, ops.sqrt(v / correction) + self.epsilon), states
         )

@@ -82,4 +82,4 @@ class RMSprop(keras.optimizers.Optimizer):
         """`learning_rate / (sqrt(s) + epsilon)` median over weights, from the current `s`."""
         lr = ops.cast(self.learning_rate, "float32")
         states = current_state(self, "_velocities", 0.0)
-        return median_over_weights(ops.divide(lr, ops.sqrt(s) + self.epsilon) for s in states)
+        return median_over_weights(lambda s: ops.divide(lr, ops.sqrt(s) + self.epsilon), states)
