@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.last_result = None
         self.run_info = None
         self.run_started = 0.0
+        self._progress_step: int | None = None  # newest step received, shown by the next frame
         self.file_datasets: list[str] = []
         self._build_ui()
         self._build_menus()
@@ -837,6 +838,7 @@ class MainWindow(QMainWindow):
     def _on_run_started(self, info) -> None:
         self.run_info = info
         self.run_started = time.monotonic()
+        self._progress_step = None
         self.progress.setRange(0, max(info.total_steps, 1))
         self.progress.setValue(0)
         self.step_plot.follow_run(info.total_steps)
@@ -856,9 +858,16 @@ class MainWindow(QMainWindow):
     def _on_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
         self.step_plot.append(steps, losses)
         if self.run_info is not None and len(steps):
-            step = int(steps[-1])
-            epoch = (step - 1) // self.run_info.steps_per_epoch + 1
-            self._update_progress(step, epoch)
+            # Shown by the next frame: QProgressBar.setValue repaints at once, and points
+            # arrive up to 20 times a second.
+            self._progress_step = int(steps[-1])
+
+    def _show_progress(self) -> None:
+        """Bring the progress bar up to the newest step received (once a frame)."""
+        step = self._progress_step
+        if self.run_info is None or step is None or step == self.progress.value():
+            return
+        self._update_progress(step, (step - 1) // self.run_info.steps_per_epoch + 1)
 
     def _update_progress(self, step: int, epoch: int) -> None:
         info = self.run_info
@@ -961,6 +970,7 @@ class MainWindow(QMainWindow):
             self.inside_view,
             self.boundary_plot,
         )
+        self._show_progress()
         if everything:
             for view in views:
                 view.refresh()

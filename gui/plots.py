@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 RAW_ALPHA = 70
 COLORS = {
@@ -117,6 +117,10 @@ def themed(plot: pg.PlotWidget) -> None:
         # Major and minor ticks, no third level: a third level of labels and grid lines made
         # every repaint after a range change a third slower.
         axis.setStyle(maxTickLevel=1)
+        # The axis draws its labels and its grid lines across the whole plot, so every new
+        # point of a curve repainted them. Kept as a pixmap, they are drawn again only when
+        # the axis changes (a new range, a resize): a frame then costs the curve alone.
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot.showGrid(x=True, y=True, alpha=0.2)
 
 
