@@ -101,9 +101,13 @@ class OptimizerInsideView(QWidget):
         self.update_plot.clear_curve()
         self.rate_plot.clear_curve()
 
-    def append(self, steps: np.ndarray, norms: np.ndarray, rates: np.ndarray) -> None:
+    def append(
+        self, steps: np.ndarray, norms: np.ndarray, rate_steps: np.ndarray, rates: np.ndarray
+    ) -> None:
+        """Update sizes of `steps`; effective rates after the updates `rate_steps` (the
+        session reads the rate once per chunk of steps)."""
         self.update_plot.append(steps, norms)
-        self.rate_plot.append(steps, rates)
+        self.rate_plot.append(rate_steps, rates)
 
     @property
     def dirty(self) -> bool:

@@ -883,9 +883,9 @@ class MainWindow(QMainWindow):
             f"Epoch {max(epoch, 1)}/{info.config.epochs} · step {step}/{info.total_steps}{left}"
         )
 
-    @Slot(object, object, object)
-    def _on_optimizer_steps(self, steps, norms, rates) -> None:
-        self.inside_view.append(steps, norms, rates)
+    @Slot(object, object, object, object)
+    def _on_optimizer_steps(self, steps, norms, rate_steps, rates) -> None:
+        self.inside_view.append(steps, norms, rate_steps, rates)
 
     @Slot(int, object)
     def _on_boundary(self, epoch: int, probabilities) -> None:

@@ -49,7 +49,7 @@ class TrainingWorker(QObject):
     """New step-curve points: arrays of step numbers and losses."""
     sig_epoch = Signal(int, object)
     """An epoch ended: its number (1-based) and its logs dict."""
-    sig_optimizer_steps = Signal(object, object, object)
+    sig_optimizer_steps = Signal(object, object, object, object)
     """Inside the optimizer: step numbers, update sizes and effective learning rates."""
     sig_boundary = Signal(int, object)
     """Decision regions after an epoch: its number and the class probabilities on the grid."""
@@ -376,7 +376,7 @@ class _SignalListener:
         self.worker = worker
         self.steps: list[np.ndarray] = []
         self.losses: list[np.ndarray] = []
-        self.inside: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.inside: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.boundary = None
         self.last_emit = 0.0
         self.last_boundary = 0.0
@@ -413,8 +413,8 @@ class _SignalListener:
         if time.monotonic() - self.last_emit >= EMIT_INTERVAL_S:
             self.flush()
 
-    def on_optimizer_steps(self, steps, norms, rates) -> None:
-        self.inside.append((steps, norms, rates))
+    def on_optimizer_steps(self, steps, norms, rate_steps, rates) -> None:
+        self.inside.append((steps, norms, rate_steps, rates))
 
     def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
         self.boundary = (epoch, probabilities)  # only the newest picture is worth sending

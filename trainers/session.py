@@ -32,8 +32,8 @@ from trainers.errors import ConfigError, DescentError, TrainingError
 # Aim for one chunk of steps every ~30 ms: 20-50 events a second whatever the model.
 TARGET_CHUNK_SECONDS = 0.03
 MAX_STEPS_PER_EXECUTION = 128
-# Ours, not the user's: the per-step buffers of the two metrics below, kept out of the logs.
-INTERNAL_METRICS = {"step_loss", "step_loss_count", "optimizer_probe", "optimizer_probe_count"}
+# Ours, not the user's: the per-step buffer of StepLossRecorder, kept out of the logs.
+INTERNAL_METRICS = {"step_loss", "step_loss_count"}
 VALIDATION_BATCH = 1024  # the validation loss is a mean over samples: big batches are faster
 FIRST = "only_first_replica"  # how a metric variable that every device fills alike is read
 
@@ -106,10 +106,16 @@ class TrainingListener:
         """Epoch `epoch` (1-based) ended: loss, val_loss and the metric, training and validation."""
 
     def on_optimizer_steps(
-        self, steps: np.ndarray, update_norms: np.ndarray, learning_rates: np.ndarray
+        self,
+        steps: np.ndarray,
+        update_norms: np.ndarray,
+        rate_steps: np.ndarray,
+        learning_rates: np.ndarray,
     ) -> None:
-        """Per update: the size of the step ||w_t - w_(t-1)|| and the effective learning rate
-        averaged over weights (only when the session inspects the optimizer)."""
+        """Per update of `steps`: the size of the step ||w_t - w_(t-1)||; and the optimizer's
+        effective learning rate (the median over weights) after each update of `rate_steps`,
+        read once per chunk of steps: the chunk's last. Only when the session inspects the
+        optimizer."""
 
     def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
         """The model's class probabilities over `RunInfo.grid_axes` (rows follow y, columns x)
@@ -142,9 +148,13 @@ class ForwardingListener(TrainingListener):
         self.listener.on_epoch_end(epoch, logs)
 
     def on_optimizer_steps(
-        self, steps: np.ndarray, update_norms: np.ndarray, learning_rates: np.ndarray
+        self,
+        steps: np.ndarray,
+        update_norms: np.ndarray,
+        rate_steps: np.ndarray,
+        learning_rates: np.ndarray,
     ) -> None:
-        self.listener.on_optimizer_steps(steps, update_norms, learning_rates)
+        self.listener.on_optimizer_steps(steps, update_norms, rate_steps, learning_rates)
 
     def on_boundary(self, epoch: int, probabilities: np.ndarray) -> None:
         self.listener.on_boundary(epoch, probabilities)
@@ -305,9 +315,10 @@ class TrainingSession:
         boundary_resolution: int = 0,
         tensorboard_dir: str | Path | None = None,
     ):
-        """`inspect_optimizer` reports update sizes and effective learning rates per step (a
-        little slower); `boundary_resolution` > 0 reports the decision regions of 2-D
-        classification data on a grid of that many points a side, after every epoch;
+        """`inspect_optimizer` reports the size of every update and the effective learning rate
+        once per chunk of steps (a little slower); `boundary_resolution` > 0 reports the
+        decision regions of 2-D classification data on a grid of that many points a side, after
+        every epoch;
         `tensorboard_dir` also writes the curves there as TensorBoard event logs
         (`trainers.exports.TensorBoardListener`)."""
         self.config = config
@@ -410,16 +421,13 @@ class TrainingSession:
             optimizer = build_run_optimizer(config, steps_per_epoch)
             loss = losses.get(loss_name, **config.loss_options)
             metric = models.metric_for(data.task, loss_name, from_logits)
-            recorder = StepLossRecorder(loss, capacity=spe)
-            probes = [recorder]
-            probe = None
-            if self.inspect_optimizer:
-                probe = OptimizerProbe(model, optimizer, capacity=spe)
-                probes.append(probe)
+            watched = model.trainable_variables if self.inspect_optimizer else ()
+            recorder = StepLossRecorder(loss, capacity=spe, watched=watched)
+            rate = effective_rate_function(optimizer) if self.inspect_optimizer else None
             model.compile(
                 optimizer=optimizer,
                 loss=loss,
-                metrics=[metric, *probes],
+                metrics=[metric, recorder],
                 jit_compile=config.jit_compile,
                 steps_per_execution=spe,
             )
@@ -487,7 +495,7 @@ class TrainingSession:
         result.info = info
         result.model = model
         batches = ShuffledBatches(data.x_train, y_train, batch, config.seed)
-        reporter = _Reporter(self, info, result, recorder, batches, probe, boundary)
+        reporter = _Reporter(self, info, result, recorder, batches, rate, boundary)
         listener.on_status("Training...")
         listener.on_started(info)
         try:
@@ -506,92 +514,49 @@ class TrainingSession:
             reporter.finish()
 
 
-def _replica_total(value):
-    """`value`, a device's share of a sum, scaled so Keras's mean over devices is that sum.
-
-    The train function's outputs are read per device and Keras averages them ("auto" reduction);
-    with one device this is `value` itself, with no extra operation.
-    """
-    import tensorflow as tf
-
-    context = tf.distribute.get_replica_context()
-    replicas = context.num_replicas_in_sync if context is not None else 1
-    return value * replicas if replicas > 1 else value
-
-
 def read_ring(buffer: np.ndarray, count: int, seen: int) -> np.ndarray:
-    """Entries `seen` .. `count - 1` of a ring buffer written at `i % len(buffer)`, oldest first."""
+    """Rows `seen` .. `count - 1` of a ring buffer written at `i % len(buffer)`, oldest first."""
     return buffer[np.arange(seen, count) % len(buffer)]
 
 
 class StepLossRecorder(keras.metrics.Metric):
-    """Records the loss of every training step in a ring buffer, for the step curve.
+    """Records the loss of every training step, and optionally the size of its update, in a
+    ring buffer for the step curve and the optimizer's inside view.
 
     Keras's `logs["loss"]` is a running mean over the epoch, and with `steps_per_execution` > 1
     callbacks see only every k-th step. This metric computes the batch loss from the same
     `y_pred` the step's loss came from (the data loss: regularization penalties, which our
-    default models do not have, are left out) and writes it at slot `count % capacity`. Its
+    default models do not have, are left out) and writes it at row `count % capacity`. Its
     result is the buffer and the count, so they come back with the train function's logs: the
-    callback reads the new entries from there (`read_ring`) without a single eager operation of
+    callback reads the new rows from there (`read_ring`) without a single eager operation of
     its own per chunk. Keras resets the count at the start of each epoch.
+
+    Given the model's trainable `watched` weights, each row also holds the update's size
+    ||w_t - w_(t-1)||: Keras computes metrics after `apply_gradients`, so the weights here are
+    the updated ones, compared with a flat copy kept since the last step. One metric writes
+    both, as every operation here runs at every step and costs a few microseconds on small
+    models whatever its size.
     """
 
-    def __init__(self, loss_fn, capacity: int, name: str = "step_loss", **kwargs):
+    def __init__(self, loss_fn, capacity: int, watched=(), name: str = "step_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.loss_fn = loss_fn
-        # At least two slots: a one-element array would come out of Keras's logs as a float.
+        # At least two rows: a one-row array would come out of Keras's logs as a float.
         self.capacity = max(int(capacity), 2)
-        # Under a MirroredStrategy each device keeps its own copy of these and a read adds the
-        # copies up ("sum"). That is right for the buffer, as a Keras loss called on one device
-        # returns its share already divided by the number of devices, but every device counts
-        # the same steps, so the count is read from the first one.
-        self.buffer = self.add_variable(shape=(self.capacity,), initializer="zeros", name="buffer")
-        self.count = self.add_variable(
-            shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
-        )
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        value = keras.ops.cast(self.loss_fn(y_true, y_pred, sample_weight), self.buffer.dtype)
-        index = keras.ops.reshape(self.count % self.capacity, (1, 1))
-        self.buffer.assign(
-            keras.ops.scatter_update(self.buffer, index, keras.ops.reshape(value, (1,)))
-        )
-        self.count.assign(self.count + 1)
-
-    def result(self):
-        return {"step_loss": _replica_total(self.buffer), "step_loss_count": self.count}
-
-    def reset_state(self):
-        self.count.assign(0)
-
-
-class OptimizerProbe(keras.metrics.Metric):
-    """Records, per training step, the size of the update and the optimizer's effective rate.
-
-    Keras computes metrics after `apply_gradients` in the train step, so here the weights are
-    the updated ones: the update is their difference from a flat copy kept since the last step.
-    The effective rate is `optimizer.effective_learning_rate()` (eta for SGD, eta / (sqrt(s) +
-    eps) over a median of weights for AdaGrad and RMSprop, ...), so AdaGrad's fading rate shows.
-    Both go into one ring buffer of (size, rate) rows that comes back with the logs, as in
-    `StepLossRecorder`. Every operation here runs at every step, so there are few of them: one
-    concatenation of the weights, one difference, one write.
-    """
-
-    def __init__(self, model: keras.Model, optimizer, capacity: int, name: str = "optimizer_probe"):
-        super().__init__(name=name)
-        self.watched = list(model.trainable_variables)
-        self.optimizer = optimizer
-        self.capacity = max(int(capacity), 2)
-        size = sum(math.prod(v.shape) for v in self.watched)
-        self.previous = self.add_variable(shape=(size,), initializer="zeros", name="previous")
-        # Every device of a MirroredStrategy holds the same weights and optimizer state, so it
-        # records the same values: read them from the first (the default would add them up).
-        self.values = self.add_variable(
-            shape=(self.capacity, 2), initializer="zeros", name="values", aggregation=FIRST
+        self.watched = list(watched)
+        self.columns = 2 if self.watched else 1
+        # Under a MirroredStrategy each device writes its own copy of the buffer, and a Keras
+        # loss called on one device returns its share already divided by the number of devices;
+        # `result` scales the loss column so that Keras's mean over devices is the whole loss.
+        self.buffer = self.add_variable(
+            shape=(self.capacity, self.columns), initializer="zeros", name="buffer"
         )
         self.count = self.add_variable(
             shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
         )
+        if self.watched:
+            size = sum(math.prod(v.shape) for v in self.watched)
+            self.previous = self.add_variable(shape=(size,), initializer="zeros", name="previous")
 
     def _flat_weights(self):
         ops = keras.ops
@@ -599,25 +564,60 @@ class OptimizerProbe(keras.metrics.Metric):
 
     def start(self) -> None:
         """Take the weights the first update starts from (call before training)."""
-        self.previous.assign(self._flat_weights())
+        if self.watched:
+            self.previous.assign(self._flat_weights())
         self.count.assign(0)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         ops = keras.ops
-        weights = self._flat_weights()
-        size = ops.sqrt(ops.sum(ops.square(weights - self.previous)))
-        self.previous.assign(weights)
-        rate = ops.cast(self.optimizer.effective_learning_rate(), "float32")
+        row = ops.cast(self.loss_fn(y_true, y_pred, sample_weight), self.buffer.dtype)
+        if self.watched:
+            weights = self._flat_weights()
+            size = ops.sqrt(ops.sum(ops.square(weights - self.previous)))
+            self.previous.assign(weights)
+            row = ops.stack([row, ops.cast(size, self.buffer.dtype)])
         index = ops.reshape(self.count % self.capacity, (1, 1))
-        row = ops.reshape(ops.stack([size, rate]), (1, 2))
-        self.values.assign(ops.scatter_update(self.values, index, row))
+        self.buffer.assign(
+            ops.scatter_update(self.buffer, index, ops.reshape(row, (1, self.columns)))
+        )
         self.count.assign(self.count + 1)
 
     def result(self):
-        return {"optimizer_probe": self.values, "optimizer_probe_count": self.count}
+        return {"step_loss": self._replica_total(self.buffer), "step_loss_count": self.count}
+
+    def _replica_total(self, buffer):
+        """The buffer with its loss column scaled by the number of devices in sync, so Keras's
+        mean over devices of the train function's outputs is the whole loss (sizes are the same
+        on every device). With one device: the buffer itself, with no extra operation."""
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return buffer
+        scale = np.ones(self.columns, dtype=np.float32)
+        scale[0] = replicas
+        return buffer * scale
 
     def reset_state(self):
         self.count.assign(0)  # the weight copy stays: it is the last step's weights
+
+
+def effective_rate_function(optimizer):
+    """A compiled function returning `optimizer.effective_learning_rate()` (eta for SGD,
+    eta / (sqrt(s) + eps) over a median of weights for AdaGrad and RMSprop, ...) now.
+
+    The rate follows the optimizer's state, which moves a little with each step; read once per
+    chunk of steps (20-50 times a second) it costs one call instead of some twenty operations
+    inside every step, a fifth of the training time of a small model.
+    """
+    import tensorflow as tf
+
+    @tf.function(autograph=False)
+    def rate():
+        return keras.ops.cast(optimizer.effective_learning_rate(), "float32")
+
+    return rate
 
 
 class BoundaryProbe:
@@ -663,7 +663,7 @@ class _Reporter(keras.callbacks.Callback):
         result: RunResult,
         recorder: StepLossRecorder,
         batches: ShuffledBatches,
-        probe: OptimizerProbe | None = None,
+        rate=None,
         boundary: BoundaryProbe | None = None,
     ):
         super().__init__()
@@ -673,11 +673,11 @@ class _Reporter(keras.callbacks.Callback):
         self.listener = session.listener
         self.recorder = recorder
         self.batches = batches
-        self.probe = probe
+        self.rate = rate  # effective_rate_function(optimizer) when inspecting the optimizer
         self.boundary = boundary
         self.epoch_index = 0
         self.done_in_epoch = 0
-        self.seen = self.probe_seen = 0  # entries of the metrics' ring buffers read this epoch
+        self.seen = 0  # rows of the recorder's ring buffer read this epoch
         self.steps: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
         self.diverged_at: tuple[int, float] | None = None
@@ -685,8 +685,7 @@ class _Reporter(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         # The weights every update starts from: compare runs check they share them.
         self.result.initial_weights = [np.array(w) for w in self.model.get_weights()]
-        if self.probe is not None:
-            self.probe.start()
+        self.recorder.start()
         if self.boundary is not None:
             self.listener.on_boundary(0, self.boundary.probabilities())
         self.started = time.perf_counter()
@@ -695,9 +694,9 @@ class _Reporter(keras.callbacks.Callback):
         self.epoch_index = epoch
         self.done_in_epoch = 0
         self.batches.set_epoch(epoch)
-        # Keras has just reset the metrics: their counts start again from 0 (what a validation
-        # pass left in the buffers is overwritten before it is read).
-        self.seen = self.probe_seen = 0
+        # Keras has just reset the metrics: the count starts again from 0 (what a validation
+        # pass left in the buffer is overwritten before it is read).
+        self.seen = 0
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.session.stop_requested:
@@ -705,8 +704,9 @@ class _Reporter(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         count = int(logs["step_loss_count"])
-        values = read_ring(np.asarray(logs["step_loss"], dtype=np.float64), count, self.seen)
+        rows = read_ring(np.asarray(logs["step_loss"], dtype=np.float64), count, self.seen)
         self.seen = count
+        values = rows[:, 0]
         # Count the steps actually recorded: Keras's `batch` overshoots on a short last chunk.
         first = self.epoch_index * self.info.steps_per_epoch + self.done_in_epoch + 1
         self.done_in_epoch += len(values)
@@ -714,13 +714,9 @@ class _Reporter(keras.callbacks.Callback):
         self.steps.append(steps)
         self.values.append(values)
         self.listener.on_steps(steps, values)
-        if self.probe is not None:
-            count = int(logs["optimizer_probe_count"])
-            rows = read_ring(
-                np.asarray(logs["optimizer_probe"], dtype=np.float64), count, self.probe_seen
-            )
-            self.probe_seen = count
-            self.listener.on_optimizer_steps(steps, rows[: len(steps), 0], rows[: len(steps), 1])
+        if self.rate is not None and len(steps):
+            rate = np.array([float(self.rate())])
+            self.listener.on_optimizer_steps(steps, rows[:, 1], steps[-1:], rate)
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             self.diverged_at = (int(steps[bad[0]]), float(values[bad[0]]))

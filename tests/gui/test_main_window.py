@@ -266,7 +266,12 @@ def test_inside_and_boundary_views_follow_the_run(qtbot, window):
     window._on_redraw()
     inside = window.inside_view
     steps = window.step_plot.buffer.n
-    assert inside.update_plot.buffer.n == steps and inside.rate_plot.buffer.n == steps
+    assert inside.update_plot.buffer.n == steps  # the size of every update
+    # The rate once per chunk of steps, after the chunk's last update, up to the run's last.
+    chunk = window.run_info.steps_per_execution
+    epochs = steps // window.run_info.steps_per_epoch
+    assert inside.rate_plot.buffer.n == epochs * -(-window.run_info.steps_per_epoch // chunk)
+    assert inside.rate_plot.buffer.xs[-1] == steps
     rates = inside.rate_plot.buffer.ys
     assert rates[-1] < rates[0]  # AdaGrad's effective rate fades
     assert window.boundary_plot.epoch == 4

@@ -41,17 +41,18 @@ def split_cpu(devices: int) -> None:
 
 
 class Collector:
-    """A TrainingListener that keeps the effective learning rate of every step."""
+    """A TrainingListener that keeps the effective learning rates and the steps they were read
+    after (every chunk's last: every step for a distributed run, which takes one per call)."""
 
     def __init__(self):
         from trainers.session import TrainingListener
 
-        rates: list[float] = []
+        rates: dict[int, float] = {}
         self.rates = rates
 
         class Listener(TrainingListener):
-            def on_optimizer_steps(self, steps, update_norms, learning_rates):
-                rates.extend(float(r) for r in learning_rates)
+            def on_optimizer_steps(self, steps, update_norms, rate_steps, learning_rates):
+                rates.update(zip(rate_steps.tolist(), learning_rates.tolist(), strict=True))
 
         self.listener = Listener()
 
@@ -69,7 +70,7 @@ def train(config) -> dict:
         "replicas": distribute.replicas(config.distribute),
         "device": result.info.device,
         "step_losses": result.step_losses.tolist(),
-        "rates": collector.rates,
+        "rates": {str(step): rate for step, rate in collector.rates.items()},
         "loss": result.history["loss"],
         "initial_weights": [w.ravel().tolist() for w in result.initial_weights],
         "weights": [w.ravel().tolist() for w in result.model.get_weights()],

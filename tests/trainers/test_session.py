@@ -241,11 +241,13 @@ def test_learning_rate_schedules_lower_the_rate():
 
 class Inside(TrainingListener):
     def __init__(self):
-        self.steps, self.norms, self.rates, self.boundaries = [], [], [], []
+        self.steps, self.norms, self.rate_steps, self.rates = [], [], [], []
+        self.boundaries = []
 
-    def on_optimizer_steps(self, steps, norms, rates):
+    def on_optimizer_steps(self, steps, norms, rate_steps, rates):
         self.steps.extend(steps.tolist())
         self.norms.extend(norms.tolist())
+        self.rate_steps.extend(rate_steps.tolist())
         self.rates.extend(rates.tolist())
 
     def on_boundary(self, epoch, probabilities):
@@ -268,6 +270,13 @@ def test_inspecting_the_optimizer_reports_every_update():
     rates = np.array(listener.rates)
     assert np.all(rates[1:] <= rates[:-1] * (1 + 1e-6))
     assert listener.rates[-1] < listener.rates[0]
+    # The rate is read once per chunk of 4 steps, after the chunk's last update (and after an
+    # epoch's shorter last chunk): the last reading is the trained optimizer's rate.
+    per_epoch = result.info.steps_per_epoch
+    ends = [e * per_epoch + min(c + 4, per_epoch) for e in range(3) for c in range(0, per_epoch, 4)]
+    assert listener.rate_steps == ends
+    final = float(result.model.optimizer.effective_learning_rate())
+    assert listener.rates[-1] == pytest.approx(final, rel=1e-6)
     # The first update's size is the distance between the initial and the updated weights
     # after one step: check it against a run of exactly one step.
     one = TrainingSession(
