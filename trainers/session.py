@@ -250,10 +250,35 @@ class ShuffledBatches:
         )
         data = order.batch(batch).map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)))
         steps = math.ceil(n / batch)
-        self.dataset = data.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(2)
+        data = data.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(2)
+        self.dataset = data.with_options(steady_pipeline())
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch.assign(epoch)
+
+
+def steady_pipeline():
+    """tf.data options for our in-memory pipelines: no autotuning.
+
+    They have nothing to tune (no parallel map, a fixed prefetch), but tf.data's autotuning
+    thread still started with every epoch's iterator, and destroying the iterator at the next
+    epoch's start waited for that thread, now and then for 300 ms (an epoch of the row-1
+    benchmark is 250 ms; bench/bench_throughput.py).
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
+
+
+def validation_batches(x: np.ndarray, y: np.ndarray, batch: int):
+    """The validation data as a tf.data pipeline in order, with `steady_pipeline()` options
+    (Keras would make one from the arrays with autotuning on, anew every epoch)."""
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).prefetch(1)
+    return data.with_options(steady_pipeline())
 
 
 def make_schedule(config: RunConfig, steps_per_epoch: int):
@@ -422,7 +447,7 @@ class TrainingSession:
             loss = losses.get(loss_name, **config.loss_options)
             metric = models.metric_for(data.task, loss_name, from_logits)
             watched = model.trainable_variables if self.inspect_optimizer else ()
-            recorder = StepLossRecorder(loss, capacity=spe, watched=watched)
+            recorder = StepLossRecorder(capacity=spe, watched=watched)
             rate = effective_rate_function(optimizer) if self.inspect_optimizer else None
             model.compile(
                 optimizer=optimizer,
@@ -431,6 +456,7 @@ class TrainingSession:
                 jit_compile=config.jit_compile,
                 steps_per_execution=spe,
             )
+            recorder.attach(model)
             # A saved model.keras must reload in plain Keras after `import trainers`: record the
             # compile settings without our per-step probes, which are not meant to be saved.
             model._compile_config = type(model._compile_config)(
@@ -502,9 +528,10 @@ class TrainingSession:
             model.fit(
                 batches.dataset,
                 epochs=config.epochs,
-                validation_data=validation,
-                validation_batch_size=max(batch, VALIDATION_BATCH),
-                shuffle=False,  # the batches come shuffled, see shuffled_batches
+                validation_data=None
+                if validation is None
+                else validation_batches(*validation, max(batch, VALIDATION_BATCH)),
+                shuffle=False,  # the batches come shuffled, see ShuffledBatches
                 verbose=0,
                 callbacks=[reporter],
             )
@@ -524,39 +551,59 @@ class StepLossRecorder(keras.metrics.Metric):
     ring buffer for the step curve and the optimizer's inside view.
 
     Keras's `logs["loss"]` is a running mean over the epoch, and with `steps_per_execution` > 1
-    callbacks see only every k-th step. This metric computes the batch loss from the same
-    `y_pred` the step's loss came from (the data loss: regularization penalties, which our
-    default models do not have, are left out) and writes it at row `count % capacity`. Its
-    result is the buffer and the count, so they come back with the train function's logs: the
-    callback reads the new rows from there (`read_ring`) without a single eager operation of
-    its own per chunk. Keras resets the count at the start of each epoch.
+    callbacks see only every k-th step. `attach(model)` (after compile) puts a `StepLossTracker`
+    in place of the model's own loss tracker: it keeps that running mean as before, and hands
+    each step's loss here, the very value Keras took the gradients of (regularization penalties
+    included), without computing the loss a second time. This metric, which Keras updates
+    after the optimizer's step, writes it at row `count % capacity`. Its result is the buffer
+    and the count, so they come back with the train function's logs: the callback reads the new
+    rows from there (`read_ring`) without a single eager operation of its own per chunk. Keras
+    resets the count at the start of each epoch.
 
     Given the model's trainable `watched` weights, each row also holds the update's size
     ||w_t - w_(t-1)||: Keras computes metrics after `apply_gradients`, so the weights here are
-    the updated ones, compared with a flat copy kept since the last step. One metric writes
-    both, as every operation here runs at every step and costs a few microseconds on small
-    models whatever its size.
+    the updated ones, compared with a flat copy kept since the last step. Every operation here
+    runs at every step and costs a few microseconds on small models whatever its size, so
+    there are few of them.
+
+    Under a MirroredStrategy each device gets the loss of its part of the batch, and the logs
+    add up the devices' buffers (their aggregation is "sum"): each device writes its row
+    divided by the number of devices, so the sum is the mean over devices, the batch's loss and
+    the update's size (the same on every device).
     """
 
-    def __init__(self, loss_fn, capacity: int, watched=(), name: str = "step_loss", **kwargs):
+    def __init__(self, capacity: int, watched=(), name: str = "step_loss", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.loss_fn = loss_fn
         # At least two rows: a one-row array would come out of Keras's logs as a float.
         self.capacity = max(int(capacity), 2)
         self.watched = list(watched)
         self.columns = 2 if self.watched else 1
-        # Under a MirroredStrategy each device writes its own copy of the buffer, and a Keras
-        # loss called on one device returns its share already divided by the number of devices;
-        # `result` scales the loss column so that Keras's mean over devices is the whole loss.
         self.buffer = self.add_variable(
-            shape=(self.capacity, self.columns), initializer="zeros", name="buffer"
+            shape=(self.capacity, self.columns),
+            initializer="zeros",
+            name="buffer",
+            aggregation="sum",
         )
         self.count = self.add_variable(
             shape=(), initializer="zeros", dtype="int32", name="count", aggregation=FIRST
         )
+        # The step's loss, from the StepLossTracker (which Keras updates before this metric).
+        self.latest = self.add_variable(shape=(), initializer="zeros", name="latest")
         if self.watched:
             size = sum(math.prod(v.shape) for v in self.watched)
-            self.previous = self.add_variable(shape=(size,), initializer="zeros", name="previous")
+            # "first", not the default "sum": `start()` assigns it outside the devices, and a
+            # "sum" variable would get 1/n of the weights on each of n devices.
+            self.previous = self.add_variable(
+                shape=(size,), initializer="zeros", name="previous", aggregation=FIRST
+            )
+
+    def attach(self, model: keras.Model) -> None:
+        """Take each step's loss from `model`'s loss tracker (call after `model.compile`, in
+        the same strategy scope). Keras 3 keeps the tracker in `model._loss_tracker`, a `Mean`
+        named "loss", made by compile and updated by its train and test steps."""
+        # Set past Keras's attribute tracking, as compile sets it: tracked, it would be listed
+        # twice in `model.metrics`.
+        object.__setattr__(model, "_loss_tracker", StepLossTracker(self))
 
     def _flat_weights(self):
         ops = keras.ops
@@ -570,12 +617,15 @@ class StepLossRecorder(keras.metrics.Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         ops = keras.ops
-        row = ops.cast(self.loss_fn(y_true, y_pred, sample_weight), self.buffer.dtype)
+        row = self.latest.value
         if self.watched:
             weights = self._flat_weights()
             size = ops.sqrt(ops.sum(ops.square(weights - self.previous)))
             self.previous.assign(weights)
-            row = ops.stack([row, ops.cast(size, self.buffer.dtype)])
+            row = ops.stack([row, size])
+        replicas = _replicas_in_sync()
+        if replicas > 1:
+            row = row / replicas
         index = ops.reshape(self.count % self.capacity, (1, 1))
         self.buffer.assign(
             ops.scatter_update(self.buffer, index, ops.reshape(row, (1, self.columns)))
@@ -583,24 +633,31 @@ class StepLossRecorder(keras.metrics.Metric):
         self.count.assign(self.count + 1)
 
     def result(self):
-        return {"step_loss": self._replica_total(self.buffer), "step_loss_count": self.count}
-
-    def _replica_total(self, buffer):
-        """The buffer with its loss column scaled by the number of devices in sync, so Keras's
-        mean over devices of the train function's outputs is the whole loss (sizes are the same
-        on every device). With one device: the buffer itself, with no extra operation."""
-        import tensorflow as tf
-
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context is not None else 1
-        if replicas == 1:
-            return buffer
-        scale = np.ones(self.columns, dtype=np.float32)
-        scale[0] = replicas
-        return buffer * scale
+        return {"step_loss": self.buffer, "step_loss_count": self.count}
 
     def reset_state(self):
         self.count.assign(0)  # the weight copy stays: it is the last step's weights
+
+
+def _replicas_in_sync() -> int:
+    """How many devices run this step together (1 outside a distribution strategy)."""
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    return context.num_replicas_in_sync if context is not None else 1
+
+
+class StepLossTracker(keras.metrics.Mean):
+    """Keras's loss tracker (the running mean in `logs["loss"]`) that also hands each step's
+    loss to a `StepLossRecorder`."""
+
+    def __init__(self, recorder: StepLossRecorder, name: str = "loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.recorder = recorder
+
+    def update_state(self, values, sample_weight=None):
+        super().update_state(values, sample_weight=sample_weight)
+        self.recorder.latest.assign(keras.ops.cast(values, self.recorder.latest.dtype))
 
 
 def effective_rate_function(optimizer):

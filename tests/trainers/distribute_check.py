@@ -41,17 +41,20 @@ def split_cpu(devices: int) -> None:
 
 
 class Collector:
-    """A TrainingListener that keeps the effective learning rates and the steps they were read
-    after (every chunk's last: every step for a distributed run, which takes one per call)."""
+    """A TrainingListener that keeps the size of every update, and the effective learning
+    rates by the steps they were read after (every chunk's last: every step for a distributed
+    run, which takes one per call)."""
 
     def __init__(self):
         from trainers.session import TrainingListener
 
+        norms: list[float] = []
         rates: dict[int, float] = {}
-        self.rates = rates
+        self.norms, self.rates = norms, rates
 
         class Listener(TrainingListener):
             def on_optimizer_steps(self, steps, update_norms, rate_steps, learning_rates):
+                norms.extend(update_norms.tolist())
                 rates.update(zip(rate_steps.tolist(), learning_rates.tolist(), strict=True))
 
         self.listener = Listener()
@@ -70,6 +73,7 @@ def train(config) -> dict:
         "replicas": distribute.replicas(config.distribute),
         "device": result.info.device,
         "step_losses": result.step_losses.tolist(),
+        "update_norms": collector.norms,
         "rates": {str(step): rate for step, rate in collector.rates.items()},
         "loss": result.history["loss"],
         "initial_weights": [w.ravel().tolist() for w in result.initial_weights],

@@ -107,6 +107,7 @@ def test_two_replicas_match_one_device(dataset, loss, names):
         assert_close(two["initial_weights"][0], one["initial_weights"][0], f"{name} start")
         assert_close(two["step_losses"], one["step_losses"], f"{name} step losses")
         assert_close(two["loss"], one["loss"], f"{name} epoch losses")
+        assert_close(two["update_norms"], one["update_norms"], f"{name} update sizes")
         # One device reads the rate once per chunk of steps, two after every step: compare
         # them after the steps where both read it.
         read = sorted(one["rates"], key=int)
