@@ -209,11 +209,15 @@ def load_dataset(config: RunConfig) -> Dataset:
 def choose_steps_per_execution(model: keras.Model, batch_size: int, steps_per_epoch: int) -> int:
     """How many steps to run per call so that chunks end about every TARGET_CHUNK_SECONDS.
 
-    Estimated from the work of one step (about 6 multiply-adds per weight per sample, at a
-    conservative 2 GFLOP/s) plus a fixed per-step overhead of ~0.3 ms measured on small models.
+    Estimated from the work of one step (about 6 floating-point operations per weight per
+    sample, at 20 GFLOP/s) plus a fixed per-step overhead of 0.4 ms. Measured on a 2-core Xeon
+    with Adam and the step recorder: 0.41-0.51 ms a step for MLPs of 490 and 9,610 weights
+    (overhead), 25-68 GFLOP/s for MLPs of 0.3-0.7 million weights at batch 32-128. The earlier
+    2 GFLOP/s and 0.3 ms made the row-1 workload's chunks 10 ms long (100 events a second) and
+    gave models of 0.3 million weights one step per call.
     """
     flops = 6.0 * model.count_params() * batch_size
-    step_seconds = 3e-4 + flops / 2e9
+    step_seconds = 4e-4 + flops / 2e10
     steps = int(TARGET_CHUNK_SECONDS / step_seconds)
     return max(1, min(steps, steps_per_epoch, MAX_STEPS_PER_EXECUTION))
 
