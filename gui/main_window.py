@@ -842,6 +842,8 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, max(info.total_steps, 1))
         self.progress.setValue(0)
         self.step_plot.follow_run(info.total_steps)
+        self.epoch_plot.follow_run(info.config.epochs)
+        self.metric_plot.follow_run(info.config.epochs)
         self._update_progress(0, 0)
         config = info.config
         self.run_label.setText(

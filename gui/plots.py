@@ -356,6 +356,13 @@ class EpochPlot(pg.PlotWidget):
         self._dirty = True
         self.enableAutoRange()
 
+    def follow_run(self, epochs: int) -> None:
+        """Show all the run's epochs (0 to `epochs`) from its start, the value axis fitted to
+        the points: an epoch's point then moves one axis, not both (a range change repaints
+        the axis' labels and grid lines)."""
+        self.enableAutoRange(y=True)
+        self.setXRange(0, max(epochs, 1), padding=0.02)  # and x is no longer fitted
+
     def append(self, epoch: int, train: float | None, val: float | None) -> None:
         x = np.array([epoch], dtype=np.float64)
         if train is not None:

@@ -257,6 +257,24 @@ print(json.dumps(state))
     assert state["ready_later"]
 
 
+def test_epoch_plots_show_the_whole_run_from_its_first_epoch(qtbot, window):
+    window.select_dataset("moons")
+    find(window, QSpinBox, "epochsSpin").setValue(6)
+    seen = []
+
+    def on_epoch(epoch, logs):
+        if epoch == 1:  # the window's own slot has drawn epoch 1's points already
+            for plot in (window.epoch_plot, window.metric_plot):
+                seen.append((plot.getViewBox().viewRange()[0], plot.train_buf.n))
+
+    window.worker.sig_epoch.connect(on_epoch)
+    assert train_and_wait(qtbot, window) == "completed"
+    assert len(seen) == 2
+    for (low, high), points in seen:
+        assert points == 2  # epochs 0 and 1
+        assert low <= 0 and high >= 6  # the axis already reaches the last epoch
+
+
 def test_inside_and_boundary_views_follow_the_run(qtbot, window):
     window.select_dataset("blobs")
     optimizers = find(window, QComboBox, "optimizerCombo")
