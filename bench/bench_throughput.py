@@ -10,18 +10,25 @@ The same model, data, optimizer and epochs three ways, in one process, alternati
 (c) window: the real MainWindow, offscreen and shown, its form filled with the same settings,
     Train pressed: the worker trains (with its optimizer probe, as in the app) and the plots
     redraw from their 10 Hz timer.
+(b+) not a goal, to explain c/b: (b) with the optimizer probe the window's worker turns on
+    (the size of every update, the effective rate once per chunk). c/b+ is the cost of the
+    window itself; b+/b the cost of the probe.
 
 Each trains 1 warm-up epoch (tracing and the first-call costs) then 3 timed epochs. What is
 timed: the wall time from the end of epoch 1 to the end of epoch 4, on the training thread
 (`RunResult.epoch_times` for b and c, a Keras callback's on_epoch_end for a). samples/s =
-n_train * 3 / that time. The order of a/b/c rotates each round; the figures are medians.
+n_train * 3 / that time. The order of a/b/c rotates each round. The samples/s are medians over
+the rounds; the ratios are the medians over the rounds of the ratio within each round (b_i / a_i,
+c_i / b_i), as row 2 pairs its epochs: the variants of one round run next to each other, so a
+change in the shared machine's load between rounds cancels out of their ratio. The ratio of the
+medians is printed beside them.
 """
 
 from __future__ import annotations
 
 import _common as bench
 
-ROUNDS = 3
+ROUNDS = 5
 SCRIPT = "bench_throughput.py"
 
 
@@ -49,8 +56,9 @@ def plain_keras(x, y) -> float:
     return bench.timed_seconds(clock.ends)
 
 
-def headless_session(config) -> tuple[float, int, int]:
-    """(b) Seconds of the timed epochs, step points received, steps_per_execution used."""
+def headless_session(config, inspect: bool = False) -> tuple[float, int, int]:
+    """(b), or (b+) with `inspect`: seconds of the timed epochs, step points received,
+    steps_per_execution used."""
     from trainers.session import TrainingListener, TrainingSession
 
     class CountingListener(TrainingListener):
@@ -60,7 +68,7 @@ def headless_session(config) -> tuple[float, int, int]:
             self.points += len(steps)
 
     listener = CountingListener()
-    result = TrainingSession(config, listener).run()
+    result = TrainingSession(config, listener, inspect_optimizer=inspect).run()
     if result.status != "completed":
         raise RuntimeError(f"session run {result.status}: {result.message}")
     return bench.timed_seconds(result.epoch_times), listener.points, result.info.steps_per_execution
@@ -110,16 +118,18 @@ def measure(window, path: str) -> dict:
     x, y = bench.load_digits_arrays(path)
     n = len(x)
     samples = n * bench.TIMED_EPOCHS
-    times: dict[str, list[float]] = {"a": [], "b": [], "c": []}
+    times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "b+": []}
     points = {}
     spe = 0
-    order = ["a", "b", "c"]
+    order = ["a", "b", "c", "b+"]
     for round_index in range(ROUNDS):
         for variant in order[round_index:] + order[:round_index]:
             if variant == "a":
                 seconds = plain_keras(x, y)
             elif variant == "b":
                 seconds, points["b"], spe = headless_session(config)
+            elif variant == "b+":
+                seconds, points["b+"], _ = headless_session(config, inspect=True)
             else:
                 seconds, points["c"] = window_run(window)
             times[variant].append(seconds)
@@ -128,25 +138,38 @@ def measure(window, path: str) -> dict:
                 f"({seconds:.2f} s for {bench.TIMED_EPOCHS} epochs)"
             )
     rate = {k: samples / bench.median(v) for k, v in times.items()}
-    b_over_a = rate["b"] / rate["a"]
-    c_over_b = rate["c"] / rate["b"]
+    # A ratio of throughputs is the inverse ratio of times.
+    b_over_a = bench.median([a / b for a, b in zip(times["a"], times["b"], strict=True)])
+    c_over_b = bench.median([b / c for b, c in zip(times["b"], times["c"], strict=True)])
+    of_medians = {"b_over_a": rate["b"] / rate["a"], "c_over_b": rate["c"] / rate["b"]}
+    probe_cost = bench.median([b / p for b, p in zip(times["b"], times["b+"], strict=True)])
+    window_cost = bench.median([p / c for p, c in zip(times["b+"], times["c"], strict=True)])
+    steps_per_epoch = -(-n // bench.BATCH)
+    events_per_s = -(-steps_per_epoch // spe) * bench.TIMED_EPOCHS / bench.median(times["b"])
     total_steps = (bench.WARMUP_EPOCHS + bench.TIMED_EPOCHS) * -(-n // bench.BATCH)
     print(
         f"\nsamples/s (median of {ROUNDS}): a plain {rate['a']:,.0f}, b session {rate['b']:,.0f}, "
-        f"c window {rate['c']:,.0f}; b/a = {b_over_a:.2f}, c/b = {c_over_b:.2f}; "
+        f"c window {rate['c']:,.0f}; paired ratios (median of {ROUNDS} rounds) b/a = "
+        f"{b_over_a:.2f}, c/b = {c_over_b:.2f}; ratios of the medians b/a = "
+        f"{of_medians['b_over_a']:.2f}, c/b = {of_medians['c_over_b']:.2f}; "
+        f"b+ (b with the window's optimizer probe) {rate['b+']:,.0f}: b+/b = {probe_cost:.2f}, "
+        f"c/b+ = {window_cost:.2f}; events (chunks) per second in b: {events_per_s:.0f}; "
         f"steps_per_execution (auto) = {spe}; step points: b {points['b']}, c {points['c']} "
         f"of {total_steps}"
     )
     notes = []
-    if points["b"] != total_steps or points["c"] != total_steps:
-        notes.append(f"step points lost: b {points['b']}, c {points['c']} of {total_steps}")
+    if any(p != total_steps for p in points.values()):
+        notes.append(f"step points lost: {points} of {total_steps}")
     met = b_over_a >= 2.5 and c_over_b >= 0.9
     return bench.make_row(
         1,
         "training throughput",
-        bench.WORKLOAD + f"; a/b/c alternated, {ROUNDS} rounds, medians",
+        bench.WORKLOAD + f"; a/b/c/b+ alternated, {ROUNDS} rounds; samples/s: medians; ratios: "
+        "median of the ratios within each round (ratio of the medians in brackets)",
         f"a {rate['a']:,.0f} / b {rate['b']:,.0f} / c {rate['c']:,.0f} samples/s; "
-        f"b/a = {b_over_a:.2f}, c/b = {c_over_b:.2f}",
+        f"b/a = {b_over_a:.2f} ({of_medians['b_over_a']:.2f}), "
+        f"c/b = {c_over_b:.2f} ({of_medians['c_over_b']:.2f}); b+/b = {probe_cost:.2f}, "
+        f"c/b+ = {window_cost:.2f}; steps_per_execution {spe}, {events_per_s:.0f} events/s",
         "b/a >= 2.5, c/b >= 0.9",
         met,
         SCRIPT,
@@ -155,6 +178,10 @@ def measure(window, path: str) -> dict:
             "seconds": times,
             "b_over_a": b_over_a,
             "c_over_b": c_over_b,
+            "ratios_of_medians": of_medians,
+            "probe_b_plus_over_b": probe_cost,
+            "window_c_over_b_plus": window_cost,
+            "events_per_s_b": events_per_s,
             "steps_per_execution": spe,
             "n_train": n,
             "step_points": points,
