@@ -70,13 +70,15 @@ class Momentum(keras.optimizers.Optimizer):
         lr = ops.cast(learning_rate, variable.dtype)
         gradient = ops.cast(gradient, variable.dtype)
         beta = ops.cast(self.momentum, variable.dtype)
-        # The average weighs the new gradient by 1 - beta; heavy-ball adds it whole.
-        new_weight = ops.subtract(1.0, beta) if self.ewma else ops.ones((), variable.dtype)
         v = self._velocities[self._get_variable_index(variable)]
 
-        new_v = ops.add(ops.multiply(beta, v), ops.multiply(new_weight, gradient))
-        self.assign(v, new_v)
-        self.assign_sub(variable, ops.multiply(lr, new_v))
+        if self.ewma:
+            # The average weighs the new gradient by 1 - beta: v + (1 - beta) * (g - v) is
+            # beta * v + (1 - beta) * g, in one operation fewer.
+            self.assign_add(v, ops.multiply(ops.subtract(gradient, v), 1.0 - beta))
+        else:  # heavy-ball adds it whole
+            self.assign(v, ops.add(ops.multiply(beta, v), gradient))
+        self.assign_sub(variable, ops.multiply(lr, v))
 
     def get_config(self):
         config = super().get_config()
