@@ -28,6 +28,7 @@ from trainers import catalog, datasets, distribute, losses, models, optimizers
 from trainers.config import RunConfig
 from trainers.datasets import Dataset
 from trainers.errors import ConfigError, DescentError, TrainingError
+from trainers.optimizers._common import DescentOptimizer
 
 # Aim for one chunk of steps every ~30 ms: 20-50 events a second whatever the model.
 TARGET_CHUNK_SECONDS = 0.03
@@ -440,7 +441,8 @@ class TrainingSession:
                     f"A batch of {batch} samples cannot be shared between {replicas} devices: "
                     f'use a batch size of at least {replicas}, or distribute = "none".'
                 )
-            if replicas > 1 or config.distribute != "none":
+            distributed = replicas > 1 or config.distribute != "none"
+            if distributed:
                 spe = 1  # Keras 3.15 fails on several steps per call under a strategy (#19246)
             elif config.steps_per_execution == "auto":
                 spe = choose_steps_per_execution(model, batch, steps_per_epoch)
@@ -450,8 +452,12 @@ class TrainingSession:
             optimizer = build_run_optimizer(config, steps_per_epoch)
             loss = losses.get(loss_name, **config.loss_options)
             metric = models.metric_for(data.task, loss_name, from_logits)
-            watched = model.trainable_variables if self.inspect_optimizer else ()
-            recorder = StepLossRecorder(capacity=spe, watched=watched)
+            if not self.inspect_optimizer:
+                recorder = StepLossRecorder(capacity=spe)
+            elif distributed or not isinstance(optimizer, DescentOptimizer):
+                recorder = StepLossRecorder(capacity=spe, watched=model.trainable_variables)
+            else:
+                recorder = StepLossRecorder(capacity=spe, optimizer=optimizer)
             rate = effective_rate_function(optimizer) if self.inspect_optimizer else None
             model.compile(
                 optimizer=optimizer,
@@ -545,6 +551,11 @@ class TrainingSession:
             reporter.finish()
 
 
+def update_sizes(half_squared: np.ndarray) -> np.ndarray:
+    """||w_t - w_(t-1)|| from the recorder's column of ||w_t - w_(t-1)||^2 / 2."""
+    return np.sqrt(2.0 * np.maximum(half_squared, 0.0))
+
+
 def read_ring(buffer: np.ndarray, count: int, seen: int) -> np.ndarray:
     """Rows `seen` .. `count - 1` of a ring buffer written at `i % len(buffer)`, oldest first."""
     return buffer[np.arange(seen, count) % len(buffer)]
@@ -564,11 +575,13 @@ class StepLossRecorder(keras.metrics.Metric):
     rows from there (`read_ring`) without a single eager operation of its own per chunk. Keras
     resets the count at the start of each epoch.
 
-    Given the model's trainable `watched` weights, each row also holds the update's size
-    ||w_t - w_(t-1)||: Keras computes metrics after `apply_gradients`, so the weights here are
-    the updated ones, compared with a flat copy kept since the last step. Every operation here
-    runs at every step and costs a few microseconds on small models whatever its size, so
-    there are few of them.
+    With `optimizer`, one of ours, or the model's trainable `watched` weights, each row also
+    holds half the squared size of the step's update, ||w_t - w_(t-1)||^2 / 2 (`update_sizes`
+    takes the root): the optimizer sums it as it updates (`DescentOptimizer`), or, under a
+    distribution strategy, this metric compares the weights with a flat copy kept since the
+    last step (Keras computes metrics after `apply_gradients`, so the weights here are the
+    updated ones). Every operation here runs at every step and costs a few microseconds on
+    small models whatever its size, so there are few of them.
 
     Under a MirroredStrategy each device gets the loss of its part of the batch, and the logs
     add up the devices' buffers (their aggregation is "sum"): each device writes its row
@@ -576,12 +589,15 @@ class StepLossRecorder(keras.metrics.Metric):
     the update's size (the same on every device).
     """
 
-    def __init__(self, capacity: int, watched=(), name: str = "step_loss", **kwargs):
+    def __init__(
+        self, capacity: int, watched=(), optimizer=None, name: str = "step_loss", **kwargs
+    ):
         super().__init__(name=name, **kwargs)
         # At least two rows: a one-row array would come out of Keras's logs as a float.
         self.capacity = max(int(capacity), 2)
-        self.watched = list(watched)
-        self.columns = 2 if self.watched else 1
+        self.watched = [] if optimizer is not None else list(watched)
+        self.columns = 2 if optimizer is not None or self.watched else 1
+        self.from_optimizer = optimizer is not None
         self.buffer = self.add_variable(
             shape=(self.capacity, self.columns),
             initializer="zeros",
@@ -593,6 +609,9 @@ class StepLossRecorder(keras.metrics.Metric):
         )
         # The step's loss, from the StepLossTracker (which Keras updates before this metric).
         self.latest = self.add_variable(shape=(), initializer="zeros", name="latest")
+        if self.from_optimizer:
+            self.half_squared = self.add_variable(shape=(), initializer="zeros", name="size")
+            optimizer.record_update_sizes(self.half_squared)
         if self.watched:
             size = sum(math.prod(v.shape) for v in self.watched)
             # "first", not the default "sum": `start()` assigns it outside the devices, and a
@@ -622,11 +641,15 @@ class StepLossRecorder(keras.metrics.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         ops = keras.ops
         row = self.latest.value
-        if self.watched:
+        if self.from_optimizer:
+            row = ops.stack([row, self.half_squared.value])
+        elif self.watched:
+            import tensorflow as tf
+
             weights = self._flat_weights()
-            size = ops.sqrt(ops.sum(ops.square(weights - self.previous)))
+            half_squared = tf.nn.l2_loss(weights - self.previous)
             self.previous.assign(weights)
-            row = ops.stack([row, size])
+            row = ops.stack([row, half_squared])
         replicas = _replicas_in_sync()
         if replicas > 1:
             row = row / replicas
@@ -777,7 +800,7 @@ class _Reporter(keras.callbacks.Callback):
         self.listener.on_steps(steps, values)
         if self.rate is not None and len(steps):
             rate = np.array([float(self.rate())])
-            self.listener.on_optimizer_steps(steps, rows[:, 1], steps[-1:], rate)
+            self.listener.on_optimizer_steps(steps, update_sizes(rows[:, 1]), steps[-1:], rate)
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             self.diverged_at = (int(steps[bad[0]]), float(values[bad[0]]))

@@ -5,13 +5,19 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, current_state, defaults, median_over_weights
+from trainers.optimizers._common import (
+    DescentOptimizer,
+    checked,
+    current_state,
+    defaults,
+    median_over_weights,
+)
 
 _DEFAULTS = defaults("adadelta")
 
 
 @keras.saving.register_keras_serializable(package="descent")
-class Adadelta(keras.optimizers.Optimizer):
+class Adadelta(DescentOptimizer):
     """AdaDelta: RMSprop whose rate is the root of a running average of past squared updates.
 
     Update rule, for each weight `w` with gradient `g`:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, current_state, defaults, median_over_weights
+from trainers.optimizers._common import (
+    DescentOptimizer,
+    checked,
+    current_state,
+    defaults,
+    median_over_weights,
+)
 
 _DEFAULTS = defaults("adagrad")
 
 
 @keras.saving.register_keras_serializable(package="descent")
-class Adagrad(keras.optimizers.Optimizer):
+class Adagrad(DescentOptimizer):
     """AdaGrad: divides each step by the root of the sum of that weight's squared gradients.
 
     Update rule, for each weight `w` with gradient `g`:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, current_state, defaults, median_over_weights
+from trainers.optimizers._common import (
+    DescentOptimizer,
+    checked,
+    current_state,
+    defaults,
+    median_over_weights,
+)
 
 _DEFAULTS = defaults("adam")
 
 
 @keras.saving.register_keras_serializable(package="descent")
-class Adam(keras.optimizers.Optimizer):
+class Adam(DescentOptimizer):
     """Adam: a running average of gradients divided by the root of one of squared gradients.
 
     Update rule at step `t = 1, 2, ...`, for each weight `w` with gradient `g`:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, defaults
+from trainers.optimizers._common import DescentOptimizer, checked, defaults
 
 _DEFAULTS = defaults("momentum")
 
 
 @keras.saving.register_keras_serializable(package="descent")
-class Momentum(keras.optimizers.Optimizer):
+class Momentum(DescentOptimizer):
     """Momentum: each weight moves along a running average `v` of its gradients.
 
     Update rule, for each weight `w` with gradient `g` and `beta = momentum`:

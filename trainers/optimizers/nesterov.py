@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, defaults
+from trainers.optimizers._common import DescentOptimizer, checked, defaults
 
 _DEFAULTS = defaults("nesterov")
 
 
 @keras.saving.register_keras_serializable(package="descent")
-class Nesterov(keras.optimizers.Optimizer):
+class Nesterov(DescentOptimizer):
     """Nesterov accelerated gradient: momentum with a look-ahead step.
 
     The gradient is meant to be taken at the look-ahead point `w - learning_rate * beta * v`; the

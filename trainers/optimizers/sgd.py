@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import checked, defaults
+from trainers.optimizers._common import DescentOptimizer, checked, defaults
 
 _DEFAULTS = defaults("sgd")
 
 
 @keras.saving.register_keras_serializable(package="descent")
-class SGD(keras.optimizers.Optimizer):
+class SGD(DescentOptimizer):
     """Gradient descent: each weight moves against its gradient, scaled by the learning rate.
 
     Update rule, for each weight `w` with gradient `g`:
