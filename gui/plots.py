@@ -313,8 +313,16 @@ class StepLossPlot(pg.PlotWidget):
         self.getViewBox().setYRange(low, high, padding=0.05)
 
 
+EPOCH_REDRAW_INTERVAL_S = 0.5
+
+
 class EpochPlot(pg.PlotWidget):
-    """Training and validation values of one quantity (loss or metric) by epoch."""
+    """Training and validation values of one quantity (loss or metric) by epoch.
+
+    Drawing a new epoch costs ~6 ms of the UI thread (its value axis moves); when epochs take
+    less than `EPOCH_REDRAW_INTERVAL_S`, the plot says it is `dirty` at most that often, and
+    the window's frames draw several epochs at once. `refresh()` itself always draws.
+    """
 
     def __init__(self, object_name: str, title: str, ylabel: str, parent=None) -> None:
         super().__init__(parent)
@@ -346,6 +354,7 @@ class EpochPlot(pg.PlotWidget):
         self.train_buf = CurveBuffer(64)
         self.val_buf = CurveBuffer(64)
         self._dirty = False
+        self._drawn_at = 0.0
 
     def set_ylabel(self, text: str) -> None:
         self.setLabel("left", text)
@@ -373,12 +382,14 @@ class EpochPlot(pg.PlotWidget):
 
     @property
     def dirty(self) -> bool:
-        """Whether `refresh()` has something new to draw."""
-        return self._dirty
+        """Whether `refresh()` has something new to draw, and the last drawing is
+        `EPOCH_REDRAW_INTERVAL_S` old."""
+        return self._dirty and time.monotonic() - self._drawn_at >= EPOCH_REDRAW_INTERVAL_S
 
     def refresh(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
+        self._drawn_at = time.monotonic()
         self.train.setData(self.train_buf.xs, self.train_buf.ys, connect="finite")
         self.val.setData(self.val_buf.xs, self.val_buf.ys, connect="finite")

@@ -6,7 +6,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from gui.plots import ENVELOPE_BLOCK, CurveBuffer, Envelope, StepLossPlot, visible_points
+from gui import plots
+from gui.plots import (
+    ENVELOPE_BLOCK,
+    CurveBuffer,
+    Envelope,
+    EpochPlot,
+    StepLossPlot,
+    visible_points,
+)
 
 
 def _buffer(ys) -> CurveBuffer:
@@ -105,3 +113,23 @@ def test_a_followed_run_spans_its_steps_and_fits_its_losses_until_the_user_zooms
     plot.append(np.arange(1_002, 1_500, dtype=float), np.full(498, 500.0))
     plot.refresh()
     np.testing.assert_allclose(view.viewRange(), zoomed)
+
+
+def test_an_epoch_plot_draws_quick_epochs_together_and_everything_when_asked(qtbot, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(plots.time, "monotonic", lambda: clock[0])
+    plot = EpochPlot("epochs", "Loss by epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.append(0, 1.0, 1.1)
+    assert plot.dirty
+    plot.refresh()
+    plot.append(1, 0.8, 0.9)
+    clock[0] += plots.EPOCH_REDRAW_INTERVAL_S / 2
+    assert not plot.dirty  # drawn too recently: the next frames leave it
+    clock[0] += plots.EPOCH_REDRAW_INTERVAL_S / 2
+    assert plot.dirty
+    plot.append(2, 0.7, 0.8)
+    plot.refresh()  # the end of a run draws whatever is waiting
+    assert plot.train.xData.tolist() == [0, 1, 2]
+    assert plot.val.yData.tolist() == [1.1, 0.9, 0.8]
+    assert not plot.dirty
