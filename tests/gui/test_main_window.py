@@ -275,6 +275,26 @@ def test_epoch_plots_show_the_whole_run_from_its_first_epoch(qtbot, window):
         assert low <= 0 and high >= 6  # the axis already reaches the last epoch
 
 
+def test_views_off_screen_wait_for_the_screen_or_the_run_end(qtbot, window):
+    window.select_dataset("moons")
+    find(window, QSpinBox, "epochsSpin").setValue(4)
+    inside = window.inside_view.update_plot
+    seen = []
+
+    def on_epoch(epoch, logs):
+        if epoch == 2:
+            for _ in range(6):  # frames enough for every plot to take its turn
+                window._on_redraw()
+            drawn = 0 if inside.curve.xData is None else len(inside.curve.xData)
+            seen.append((window.inside_view.isVisible(), inside.buffer.n, drawn))
+
+    window.worker.sig_epoch.connect(on_epoch)
+    assert train_and_wait(qtbot, window) == "completed"
+    [(visible, received, drawn)] = seen
+    assert not visible and received > 0 and drawn == 0
+    assert len(inside.curve.xData) == inside.buffer.n == window.step_plot.buffer.n
+
+
 def test_inside_and_boundary_views_follow_the_run(qtbot, window):
     window.select_dataset("blobs")
     optimizers = find(window, QComboBox, "optimizerCombo")
