@@ -6,7 +6,9 @@ Adam, batch 32, 4 epochs) started with its Train button, twice: the first run of
 re-arms itself on the UI thread; the lateness of a tick is the time it fired minus the time it
 was due (armed + 10 ms). Anything that blocks the UI thread (a long paint, a slow slot, the GIL
 held by the training thread) shows up as lateness. The same timer on the idle window, measured
-just before, is the machine's own baseline. Figures: p50, p99 and max over both runs' ticks.
+just before, is the machine's own baseline. Figures: p50, p99 and max over both runs' ticks
+(the goal), and, to tell a run's set-up from its training, the same over the ticks after each
+run's first epoch has ended (model building, tracing and the first steps done).
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ class LatenessProbe:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._on_tick)
         self.late_ms: list[float] = []
+        self.fired: list[float] = []  # perf_counter() of each tick
         self.due = 0.0
 
     def start(self) -> None:
         self.late_ms = []
+        self.fired = []
         self._arm()
 
     def stop(self) -> list[float]:
@@ -47,7 +51,9 @@ class LatenessProbe:
         self.timer.start(INTERVAL_MS)
 
     def _on_tick(self) -> None:
-        self.late_ms.append(max(0.0, (time.perf_counter() - self.due) * 1000.0))
+        now = time.perf_counter()
+        self.late_ms.append(max(0.0, (now - self.due) * 1000.0))
+        self.fired.append(now)
         self._arm()
 
 
@@ -93,10 +99,20 @@ def run(folder: str) -> dict:
         )
         per_run = []
         everything: list[float] = []
+        settled: list[float] = []  # ticks after each run's first epoch: not a goal, a diagnosis
+        first_epoch_end = []
+        window.worker.sig_epoch.connect(
+            lambda epoch, logs: first_epoch_end.append(time.perf_counter()) if epoch == 1 else None
+        )
         for index in range(RUNS):
+            first_epoch_end.clear()
             probe.start()
             status = bench.train_in_window(window)
             late = probe.stop()
+            if first_epoch_end:
+                settled += [
+                    ms for ms, t in zip(late, probe.fired, strict=True) if t > first_epoch_end[0]
+                ]
             if status != "completed":
                 raise RuntimeError(f"window run {status}: {window.status_label.text()}")
             figures = summary(late)
@@ -110,6 +126,12 @@ def run(folder: str) -> dict:
     finally:
         bench.close_window(window)
     total = summary(everything)
+    after_first = summary(settled)
+    bench.log(
+        f"  after each run's first epoch (set-up and tracing done): p99 "
+        f"{after_first['p99_ms']:.1f} ms, max {after_first['max_ms']:.1f} ms over "
+        f"{after_first['ticks']} ticks"
+    )
     met = total["p99_ms"] <= 20.0 and total["max_ms"] <= 100.0
     return bench.make_row(
         3,
@@ -118,11 +140,12 @@ def run(folder: str) -> dict:
         f"of a re-armed {INTERVAL_MS} ms PreciseTimer on the UI thread",
         f"p99 {total['p99_ms']:.1f} ms, max {total['max_ms']:.1f} ms "
         f"(p50 {total['p50_ms']:.1f} ms, {total['ticks']} ticks; idle p99 "
-        f"{idle['p99_ms']:.1f} ms)",
+        f"{idle['p99_ms']:.1f} ms; after each run's first epoch p99 "
+        f"{after_first['p99_ms']:.1f} ms, max {after_first['max_ms']:.1f} ms)",
         "p99 <= 20 ms, max <= 100 ms",
         met,
         SCRIPT,
-        {"training": total, "per_run": per_run, "idle": idle},
+        {"training": total, "per_run": per_run, "idle": idle, "after_first_epoch": after_first},
     )
 
 
