@@ -2,7 +2,7 @@
 
 Each row's script runs in a fresh process (`bench/bench_*.py --json FILE`), so one row's
 TensorFlow and Qt state never colours another's. A row that fails is reported as such and the
-others still run. `make bench` runs this offscreen; the whole run takes 7-9 minutes.
+others still run. `make bench` runs this offscreen; the whole run takes 3-9 minutes.
 """
 
 from __future__ import annotations
@@ -33,43 +33,58 @@ REPORT = bench.ROOT / "docs" / "performance.md"
 ROW_TIMEOUT_S = 420
 NOISE = ("cudart_stub", "absl::InitializeLog", "cuInit", "cpu_feature_guard", "AVX2 FMA")
 
-# Why a row missed, and the change that would win it: found by profiling (cProfile, timers) and
-# by prototypes measured in scratch copies on this machine (2026-11-25), each against the current
-# code in the same run. Printed into the report only for the rows that missed.
+# Why a row missed, and the change that would win it: found by profiling (cProfile, py-spy,
+# timers) and by prototypes measured in scratch copies on these machines (2026-11-25,
+# 2026-12-01), each against the current code in the same run. Printed into the report only for
+# the rows that missed.
 ANALYSIS = {
     1: (
-        "Done (issue 6): the optimizer probe's effective-rate median reads a strided sample of "
-        "at most 1,024 weights instead of sorting all 9,610 every step; the step plot's step "
-        "axis spans the whole run from its start and its loss axis is refitted at most once a "
-        "second, with two tick levels instead of three; the window redraws at 10 Hz, and on "
-        "screen one plot per frame. Before them c/b was 0.45-0.60 on a quiet machine. What is "
-        "left is the UI thread's own work, ~5-8 ms of CPU per frame on the step plot plus the "
-        "epoch plots' repaints at each epoch's end: at 10 Hz about 8-10% of one of the two "
-        "cores, taken from training together with the GIL. c/b moved 0.87-0.90 between runs "
-        "of this row (b/a 1.8-2.5 when the machine was loaded by other work, 2.3-3.0 quiet). "
-        "Next: draw the grid and axes once into a cached pixmap between refits, or redraw at "
-        "5 Hz while an epoch is shorter than a frame."
+        "Done (issue 6, 2026-11-25 and 2026-12-01). First pass: a sampled effective-rate "
+        "median, a step plot with fixed step axis and a loss axis refitted once a second, 10 Hz "
+        "frames with one plot per frame (c/b 0.45-0.60 -> 0.87 on an AMD EPYC). Second pass, "
+        "on the 2-core Xeon this table comes from, where c/b was 0.56-0.62 at first: (1) the "
+        "optimizer probe's effective rate read once per chunk by a compiled function, not by "
+        "~20 operations inside every step; (2) update sizes summed by our optimizers as they "
+        "step (one l2_loss per variable) instead of comparing all weights with a copy, and "
+        "step losses taken from Keras's own loss tracker, in one ring buffer returned with the "
+        "logs (b+/b 0.76 -> 0.93-0.99); (3) tf.data autotuning off: destroying each epoch's "
+        "iterator waited for its thread, 300 ms in one window run out of five (c was bimodal, "
+        "44k or 60k samples/s); (4) steps_per_execution recalibrated on measured step times, "
+        "24 -> 60 here, ~100 -> ~42 events a second; (5) epoch plots with the whole run's epoch "
+        "axis and drawn at most every 0.5 s, axes cached as pixmaps, the progress bar moved "
+        "once a frame, hidden views not fed every frame. c/b 0.62 -> 0.88-0.90 over four runs "
+        "of this row. What is left: the probe, 1-7% (b+/b), and the window's UI thread, ~8% "
+        "(c/b+): ~200 ms of its CPU per 2-s run, of which the step plot's frames (~3.4 ms each "
+        "at 10 Hz) and the epoch plots (~6 ms a drawing) during training. Tried and not kept: "
+        "TF_ENABLE_ONEDNN_OPTS=0 (small MLPs +20% for b and c alike, but the default CNN on "
+        "images 1.9x slower), TensorFlow on one thread (+22% on this MLP, process-wide, takes "
+        "larger models' parallelism), XLA (slower). Next: draw the step plot's frames at 5 Hz "
+        "while epochs are shorter than a second, or skip a frame when nothing new is visible at "
+        "the plot's resolution."
     ),
     2: (
         "Differences of a few percent are within this machine's noise (repeats of one pair range "
-        "0.95-1.07); no optimizer is consistently slower. Adam tends to 1.02-1.05 (its bias "
-        "corrections call `ops.power` per variable per step). Rerun the row alone before "
-        "acting on a miss."
+        "0.95-1.07). At 60 steps per call our Adam was 1.07-1.11 of Keras's until its update "
+        "took fewer operations per weight tensor (bias corrections as scalars); rerun the row "
+        "alone before acting on a miss."
     ),
     3: (
         "Done (issue 6): full garbage collections moved off the engine thread and TensorFlow's "
-        "objects frozen out of them (stalls of 200-340 ms gone); the frames of row 1; and, "
-        "found by timing every paint during this row, the epoch and metric plots repainted in "
-        "the same event-loop pass as the step plot at each epoch end (10-50 ms each, twice, as "
-        "their ranges move): the window now repaints one changed plot per 100 ms frame, in "
-        "turn. Together: p99 55 -> 31-40 -> 22-27 ms, max 130-340 -> 60-75 ms. The late ticks "
-        "left are those frames where one epoch plot (15-30 ms wall on two busy cores, ~15 ms "
-        "of it CPU) lands on the timer, and single ticks of 25-50 ms with the UI thread idle "
-        "(waiting for the GIL or a core while TensorFlow traces). Tried without effect: "
-        "`sys.setswitchinterval(0.001)`, and a lower scheduling priority (nice 5 and 10) for "
-        "the engine thread and the TensorFlow threads it starts. Next: cache the epoch plots' "
-        "axes and grid as a pixmap (their repaint is mostly axis text and grid lines), or draw "
-        "the small epoch plots without pyqtgraph's item scene."
+        "objects frozen out of them (stalls of 200-340 ms gone); the epoch and metric plots no "
+        "longer repaint in the same frame as the step plot; axes cached as pixmaps; epoch "
+        "plots drawn at most every 0.5 s. After each run's first epoch the window is on time "
+        "(p99 10-13 ms, max 11-15 ms, the row's last figures). The late ticks are in each run's "
+        "first 0.1-0.7 s, 3-6 of them at 20-85 ms: the engine thread builds the model, traces "
+        "the train and test functions and makes the datasets, in TensorFlow calls that hold "
+        "the GIL (py-spy: most in `tf_stack.extract_stack`, the stack trace TensorFlow records "
+        "for every traced operation), and every paint callback of the UI thread waits for it. "
+        "As training got faster a run has fewer ticks, so these few weigh more in the p99 (p99 "
+        "15-18 ms with 24 steps per call and 460 ticks, 18-26 ms now with 370). "
+        "`sys.setswitchinterval(0.001)` brings p99 from 24-26 to 19-22 ms in three paired "
+        "runs but max up to 100 ms: not kept. Also seen: the UI thread's own generation-1 "
+        "collections (14-18 ms) during runs. Next: hold the collector's generation-1 and 2 "
+        "collections during a run's first seconds, and find which of TensorFlow's set-up calls "
+        "holds the GIL longest (single holds of 50-60 ms)."
     ),
     4: (
         "About 1.1 s pass before `show()`: Python + PySide6 0.2 s, numpy 0.14 s, pyqtgraph "
