@@ -56,7 +56,7 @@ ANALYSIS = {
         "of this row. What is left: the probe, 1-7% (b+/b), and the window's UI thread, ~8% "
         "(c/b+): ~200 ms of its CPU per 2-s run, of which the step plot's frames (~3.4 ms each "
         "at 10 Hz) and the epoch plots (~6 ms a drawing) during training. Tried and not kept: "
-        "TF_ENABLE_ONEDNN_OPTS=0 (small MLPs +20% for b and c alike, but the default CNN on "
+        "TF_ENABLE_ONEDNN_OPTS=0 (small MLPs +20% for b and c alike, but a small CNN on 28x28 "
         "images 1.9x slower), TensorFlow on one thread (+22% on this MLP, process-wide, takes "
         "larger models' parallelism), XLA (slower). Next: draw the step plot's frames at 5 Hz "
         "while epochs are shorter than a second, or skip a frame when nothing new is visible at "
