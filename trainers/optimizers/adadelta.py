@@ -81,12 +81,12 @@ class Adadelta(DescentOptimizer):
         a = self._grad_averages[index]
         d = self._update_averages[index]
 
-        new_a = ops.add(ops.multiply(rho, a), ops.multiply(1.0 - rho, ops.square(gradient)))
-        ratio = ops.divide(ops.sqrt(ops.add(d, epsilon)), ops.sqrt(ops.add(new_a, epsilon)))
+        # The averages are updated in place: x + (1 - rho) * (y - x) is rho * x + (1 - rho) * y
+        # in one operation fewer. `u` reads `d` before its update, as the rule says.
+        self.assign_add(a, ops.multiply(ops.subtract(ops.square(gradient), a), 1.0 - rho))
+        ratio = ops.divide(ops.sqrt(ops.add(d, epsilon)), ops.sqrt(ops.add(a, epsilon)))
         u = ops.multiply(ratio, gradient)
-        new_d = ops.add(ops.multiply(rho, d), ops.multiply(1.0 - rho, ops.square(u)))
-        self.assign(a, new_a)
-        self.assign(d, new_d)
+        self.assign_add(d, ops.multiply(ops.subtract(ops.square(u), d), 1.0 - rho))
         self.assign_sub(variable, ops.multiply(lr, u))
 
     def get_config(self):

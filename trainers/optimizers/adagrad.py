@@ -77,10 +77,9 @@ class Adagrad(DescentOptimizer):
         epsilon = ops.cast(self.epsilon, variable.dtype)
         s = self._accumulators[self._get_variable_index(variable)]
 
-        new_s = ops.add(s, ops.square(gradient))
-        self.assign(s, new_s)
-        step = ops.divide(gradient, ops.add(ops.sqrt(new_s), epsilon))
-        self.assign_sub(variable, ops.multiply(lr, step))
+        self.assign_add(s, ops.square(gradient))  # in place: one operation fewer than s + g * g
+        step = ops.divide(ops.multiply(lr, gradient), ops.add(ops.sqrt(s), epsilon))
+        self.assign_sub(variable, step)
 
     def get_config(self):
         config = super().get_config()
