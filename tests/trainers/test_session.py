@@ -266,6 +266,10 @@ def test_inspecting_the_optimizer_reports_every_update():
     result = TrainingSession(config, listener, inspect_optimizer=True).run()
     assert listener.steps == result.step_numbers.tolist()
     assert all(n > 0 for n in listener.norms)
+    # Inspecting leaves the optimizer's own state as it is (it is saved with the model).
+    plain = TrainingSession(config).run()
+    names = [v.path for v in plain.model.optimizer.variables]
+    assert [v.path for v in result.model.optimizer.variables] == names
     # AdaGrad's sum of squared gradients only grows, so its effective rate only falls.
     rates = np.array(listener.rates)
     assert np.all(rates[1:] <= rates[:-1] * (1 + 1e-6))

@@ -34,7 +34,9 @@ class DescentOptimizer(keras.optimizers.Optimizer):
 
     def record_update_sizes(self, sink) -> None:
         """Write half the squared size of every update into the scalar variable `sink`."""
-        self._size_sink = sink
+        # Set past Keras's attribute tracking: tracked, `sink` would become one of the
+        # optimizer's own variables, and be saved with its state.
+        object.__setattr__(self, "_size_sink", sink)
 
     def assign_sub(self, variable, value):
         super().assign_sub(variable, value)
@@ -46,12 +48,12 @@ class DescentOptimizer(keras.optimizers.Optimizer):
     def apply(self, grads, trainable_variables=None):
         if self._size_sink is None:
             return super().apply(grads, trainable_variables)
-        self._step_sizes = []
+        object.__setattr__(self, "_step_sizes", [])
         try:
             result = super().apply(grads, trainable_variables)
             parts = self._step_sizes
         finally:
-            self._step_sizes = None
+            object.__setattr__(self, "_step_sizes", None)
         self._size_sink.assign(ops.sum(ops.stack(parts)) if parts else 0.0)
         return result
 
