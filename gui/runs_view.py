@@ -319,7 +319,11 @@ class RunsView(QWidget):
     # ================================================================================= list
     @Slot()
     def _schedule_refresh(self, *_) -> None:
-        self._reload.start()
+        # Hidden, the table waits for showEvent: reloading it at every run's start and end
+        # (queries and one row per run ever recorded) took the UI thread just as the engine
+        # thread was busiest, building and tracing the run's model.
+        if self.isVisible():
+            self._reload.start()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

@@ -206,6 +206,8 @@ def test_runs_trained_in_the_window_appear_in_the_runs_tab(qtbot, window, tmp_pa
     with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT):
         qtbot.mouseClick(window.findChild(QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
     view = window.runs_view
+    assert view.run_ids() == []  # the hidden tab is not reloaded at every run's start and end
+    window.view_tabs.setCurrentWidget(view)  # shown: it lists the run
     qtbot.waitUntil(lambda: len(view.run_ids()) == 1, timeout=10_000)
     table = view.findChild(QTableWidget, "runsTable")
     qtbot.waitUntil(lambda: table.item(0, COL_STATUS).text() == "completed", timeout=10_000)
