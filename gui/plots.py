@@ -370,7 +370,7 @@ class EpochPlot(pg.PlotWidget):
         the points: an epoch's point then moves one axis, not both (a range change repaints
         the axis' labels and grid lines)."""
         self.enableAutoRange(y=True)
-        self.setXRange(0, max(epochs, 1), padding=0.02)  # and x is no longer fitted
+        self.setXRange(0, max(epochs, 1), padding=0.04)  # and x is no longer fitted
 
     def append(self, epoch: int, train: float | None, val: float | None) -> None:
         x = np.array([epoch], dtype=np.float64)
