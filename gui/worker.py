@@ -50,7 +50,8 @@ class TrainingWorker(QObject):
     sig_epoch = Signal(int, object)
     """An epoch ended: its number (1-based) and its logs dict."""
     sig_optimizer_steps = Signal(object, object, object, object)
-    """Inside the optimizer: step numbers, update sizes and effective learning rates."""
+    """Inside the optimizer: step numbers and their update sizes; the steps the effective
+    learning rate was read after (once per chunk) and its values."""
     sig_boundary = Signal(int, object)
     """Decision regions after an epoch: its number and the class probabilities on the grid."""
     sig_finished = Signal(object)
