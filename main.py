@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         from trainers.cli import main as cli_main
 
-        return cli_main(argv)
+        return cli_main(argv, draw_plots=_draw_plots)
     if argv and argv[0] == SELF_TEST:
         from gui.selftest import self_test_main
 
@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     from gui.app import run_app
 
     return run_app(argv)
+
+
+def _draw_plots(result, stem) -> None:
+    """`train --plots`: the window's own figure code, offscreen (Qt loads only here)."""
+    from gui.exports import write_plot_images
+
+    write_plot_images(result, stem)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -375,26 +376,34 @@ def _warn_unrecorded(error: str | None) -> None:
         )
 
 
-def write_plots(result, out: Path) -> None:
-    """curves.png and curves.svg in `out`, drawn by the window's plotting code offscreen.
+PlotDrawer = Callable[[object, Path], None]
+"""Draws a run's curves as `<stem>.png` and `<stem>.svg`: (result, stem) -> None."""
 
-    The one place the engine reaches into `gui`: pictures are Qt's job, and drawing them with
-    the window's own code keeps them the same as File > Export plots. Imported only here, so
-    a run without --plots never loads Qt.
+
+def write_plots(result, out: Path, draw: PlotDrawer | None) -> None:
+    """curves.png and curves.svg in `out`, drawn by `draw`.
+
+    Pictures are Qt's job and the engine never imports Qt or `gui`: the entry point
+    (`main.py`) passes the window's own drawing code, so the pictures match File > Export
+    plots, and it loads Qt only when --plots is given.
     """
     from trainers.errors import TrainingError
 
+    if draw is None:
+        raise TrainingError(
+            f"The run was saved in {out}, but this entry point cannot draw plots: run "
+            f"`main.py train ... --plots`, or plot history.csv and steps.csv from there."
+        )
     try:
-        from gui.exports import write_plot_images
+        draw(result, Path(out) / "curves")
     except ImportError as exc:  # Qt missing or broken on a bare server: the CSVs are there
         raise TrainingError(
             f"The run was saved in {out}, but the plots cannot be drawn without Qt ({exc}). "
             f"Plot history.csv and steps.csv from there, or drop --plots."
         ) from None
-    write_plot_images(result, Path(out) / "curves")
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) -> int:
     from trainers.runs import RecordingListener
     from trainers.session import TrainingSession
     from trainers.storage import save_run
@@ -417,7 +426,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.out is not None:
         save_run(result, args.out, save_model=not args.no_model)
         if args.plots:
-            write_plots(result, args.out)
+            write_plots(result, args.out, draw_plots)
         if library is not None and not args.no_model and result.model is not None:
             listener.recorder.set_model_path(Path(args.out).resolve() / "model.keras")
     if library is not None:
@@ -672,14 +681,15 @@ def cmd_runs(args: argparse.Namespace, out=None) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], draw_plots: PlotDrawer | None = None) -> int:
+    """Run one sub-command; `draw_plots` draws `train --plots`'s pictures (see write_plots)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             return cmd_list()
         if args.command == "train":
-            return cmd_train(args)
+            return cmd_train(args, draw_plots)
         if args.command == "compare":
             return cmd_compare(args)
         if args.command == "runs":

@@ -247,3 +247,34 @@ def test_cli_refuses_plots_without_out_and_a_log_folder_it_cannot_make(tmp_path,
     assert main.main([*argv, "--tensorboard", str(blocker / "logs")]) == 2
     err = capsys.readouterr().err
     assert "Cannot use" in err and "TensorBoard" in err and "Traceback" not in err
+
+
+def test_the_engine_imports_neither_qt_nor_gui():
+    """`trainers` runs headless on servers without Qt: only main.py hands it the plot drawer."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "trainers"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("gui", "PySide6")
+            ]
+    assert offenders == []
+
+
+def test_cli_without_a_plot_drawer_saves_the_run_and_says_how_to_get_plots(tmp_path, capsys):
+    from trainers import cli
+
+    out = tmp_path / "run"
+    argv = ["train", "--dataset", "moons", "--epochs", "1", "--quiet", "--no-model"]
+    assert cli.main([*argv, "--out", str(out), "--plots"]) == 1
+    assert (out / "history.csv").exists() and not (out / "curves.png").exists()
+    err = capsys.readouterr().err
+    assert "main.py train" in err and "Traceback" not in err
