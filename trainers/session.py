@@ -277,9 +277,9 @@ def steady_pipeline():
     return options
 
 
-def validation_batches(x: np.ndarray, y: np.ndarray, batch: int):
-    """The validation data as a tf.data pipeline in order, with `steady_pipeline()` options
-    (Keras would make one from the arrays with autotuning on, anew every epoch)."""
+def ordered_batches(x: np.ndarray, y: np.ndarray, batch: int):
+    """`x`, `y` for evaluation, as a tf.data pipeline in order with `steady_pipeline()`
+    options (Keras would make one from the arrays with autotuning on, anew for every pass)."""
     import tensorflow as tf
 
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).prefetch(1)
@@ -486,17 +486,14 @@ class TrainingSession:
             validation = (data.x_val, y_val)
 
         # The untrained model's losses: epoch 0 of the curves, the baseline every run starts from.
+        eval_batch = max(batch, VALIDATION_BATCH)
         initial = model.evaluate(
-            data.x_train,
-            y_train,
-            batch_size=max(batch, VALIDATION_BATCH),
-            verbose=0,
-            return_dict=True,
+            ordered_batches(data.x_train, y_train, eval_batch), verbose=0, return_dict=True
         )
         initial_logs = {k: float(v) for k, v in initial.items() if k not in INTERNAL_METRICS}
         if validation is not None:
             val = model.evaluate(
-                *validation, batch_size=max(batch, VALIDATION_BATCH), verbose=0, return_dict=True
+                ordered_batches(*validation, eval_batch), verbose=0, return_dict=True
             )
             initial_logs.update(
                 {f"val_{k}": float(v) for k, v in val.items() if k not in INTERNAL_METRICS}
@@ -540,7 +537,7 @@ class TrainingSession:
                 epochs=config.epochs,
                 validation_data=None
                 if validation is None
-                else validation_batches(*validation, max(batch, VALIDATION_BATCH)),
+                else ordered_batches(*validation, eval_batch),
                 shuffle=False,  # the batches come shuffled, see ShuffledBatches
                 verbose=0,
                 callbacks=[reporter],
