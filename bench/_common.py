@@ -195,14 +195,14 @@ def set_form(
         qt_app().processEvents()
     else:
         window.select_dataset(dataset)
-    window.hidden_edit.setText(hidden)
-    window.select_by_data(window.variant_combo, "minibatch")
-    window.batch_spin.setValue(batch)
-    window.epochs_spin.setValue(epochs)
-    window.validation_spin.setValue(validation)
-    window.select_by_data(window.optimizer_combo, optimizer)
+    window.panel.hidden_edit.setText(hidden)
+    window.panel.select_by_data(window.panel.variant_combo, "minibatch")
+    window.panel.batch_spin.setValue(batch)
+    window.panel.epochs_spin.setValue(epochs)
+    window.panel.validation_spin.setValue(validation)
+    window.panel.select_by_data(window.panel.optimizer_combo, optimizer)
     if loss is not None:
-        window.select_by_data(window.loss_combo, loss)
+        window.panel.select_by_data(window.panel.loss_combo, loss)
 
 
 def train_in_window(window, timeout_s: float = 600.0) -> str:

@@ -104,7 +104,7 @@ def compare(name: str, x, y, spe: int) -> tuple[list[float], list[float]]:
 def run(folder: str) -> dict:
     import keras
 
-    from trainers.session import choose_steps_per_execution
+    from trainers.build import choose_steps_per_execution
 
     path = bench.digits_npz(folder)
     x, y = bench.load_digits_arrays(path)

@@ -101,9 +101,13 @@ def run(folder: str) -> dict:
         everything: list[float] = []
         settled: list[float] = []  # ticks after each run's first epoch: not a goal, a diagnosis
         first_epoch_end = []
-        window.worker.sig_epoch.connect(
-            lambda epoch, logs: first_epoch_end.append(time.perf_counter()) if epoch == 1 else None
-        )
+        from trainers.events import EpochEnded
+
+        def on_events(events):
+            if any(isinstance(e, EpochEnded) and e.epoch == 1 for e in events):
+                first_epoch_end.append(time.perf_counter())
+
+        window.worker.sig_events.connect(on_events)
         for index in range(RUNS):
             first_epoch_end.clear()
             probe.start()

@@ -59,13 +59,15 @@ def plain_keras(x, y) -> float:
 def headless_session(config, inspect: bool = False) -> tuple[float, int, int]:
     """(b), or (b+) with `inspect`: seconds of the timed epochs, step points received,
     steps_per_execution used."""
-    from trainers.session import TrainingListener, TrainingSession
+    from trainers.events import Steps
+    from trainers.session import TrainingSession
 
-    class CountingListener(TrainingListener):
+    class CountingListener:
         points = 0
 
-        def on_steps(self, steps, losses):
-            self.points += len(steps)
+        def __call__(self, event):
+            if isinstance(event, Steps):
+                self.points += len(event.steps)
 
     listener = CountingListener()
     result = TrainingSession(config, listener, inspect_optimizer=inspect).run()
@@ -79,7 +81,7 @@ def window_run(window) -> tuple[float, int]:
     status = bench.train_in_window(window)
     if status != "completed":
         raise RuntimeError(f"window run {status}: {window.status_label.text()}")
-    return bench.timed_seconds(window.last_result.epoch_times), window.step_plot.buffer.n
+    return bench.timed_seconds(window.last_result.epoch_times), window.training.step_plot.buffer.n
 
 
 def check_same_workload(window, config) -> None:

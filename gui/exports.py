@@ -68,7 +68,7 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
     """
     import pyqtgraph as pg
 
-    from gui.plots import COLORS, RAW_ALPHA, CurveBuffer, Envelope, _ema, visible_points
+    from gui.plots import COLORS, RAW_ALPHA, CurveBuffer, Envelope, ema, visible_points
 
     figure = pg.GraphicsLayoutWidget()
     figure.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
@@ -86,7 +86,7 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
     steps.append(result.step_numbers.astype(np.float64), result.step_losses)
     smoothed = CurveBuffer(max(steps.n, 1))
     if steps.n:
-        smoothed.append(steps.xs, _ema(steps.ys, max(1.0 - smoothing, 0.001), None)[0])
+        smoothed.append(steps.xs, ema(steps.ys, max(1.0 - smoothing, 0.001), None)[0])
     # As in the window: past two points a pixel, a min/max envelope draws the same band from
     # far fewer points, which keeps the SVG of a long run small.
     pixels = FIGURE_SIZE[0] * PNG_SCALE
@@ -309,11 +309,11 @@ class RunExports(QObject):
         return result
 
     def _done(self, paths: list[Path]) -> None:
-        self.window._on_status("Exported " + ", ".join(str(p) for p in paths))
+        self.window.show_status("Exported " + ", ".join(str(p) for p in paths))
 
     def _failed(self, exc: Exception) -> None:
         self.window.show_message(str(exc), "error")
-        self.window._on_status("Export failed")
+        self.window.show_status("Export failed")
 
     # ------------------------------------------------------------ exports, given a path
     def export_curves(self, folder: str | Path) -> list[Path]:
@@ -339,10 +339,10 @@ class RunExports(QObject):
         result = self._last_run()
         if result is None:
             return []
-        smoothing = self.window.smoothing_slider.value() / 100.0
+        view = self.window.training
         try:
             paths = write_plot_images(
-                result, path, smoothing=smoothing, log_loss=self.window.log_check.isChecked()
+                result, path, smoothing=view.smoothing, log_loss=view.log_scale
             )
         except DescentError as exc:
             self._failed(exc)

@@ -29,6 +29,7 @@ def run_self_test(write=print) -> int:
     frozen = "packaged" if getattr(sys, "frozen", False) else "from source"
     write(f"Descent self-test ({frozen}, Python {platform.python_version()}, {sys.platform})")
     try:  # TensorFlow and Keras load here: a broken install or backend stops everything else
+        import trainers.keras_objects  # noqa: F401  (TensorFlow, Keras and our classes)
         from trainers import selftest as engine
     except Exception as exc:
         traceback.print_exc()
@@ -100,13 +101,15 @@ class WindowChecks:
         self.window = MainWindow(settings=settings)
         self.window.show()
         if not self.window.ready and not _wait(self.window.sig_ready, READY_TIMEOUT_MS):
-            said = self.window.message_label.text() or self.window.status_label.text()
+            said = self.window.banner.label.text() or self.window.status_label.text()
             raise self.failed(
                 f"the engine was not ready after {READY_TIMEOUT_MS // 1000} s: {said}"
             )
         window = self.window
-        optimizers = window.optimizer_combo.count()
-        if optimizers != len(window.catalog.OPTIMIZERS):
+        optimizers = window.panel.optimizer_combo.count()
+        from trainers import catalog
+
+        if optimizers != len(catalog.OPTIMIZERS):
             raise self.failed(f"the optimizer list has {optimizers} entries")
         return (
             f"{self.app.platformName()} platform, {optimizers} optimizers listed, "
@@ -127,18 +130,18 @@ class WindowChecks:
         window = self._opened()
         if not window.select_dataset("moons"):
             raise self.failed("the moons dataset is not in the dataset list")
-        window.epochs_spin.setValue(WINDOW_EPOCHS)
+        window.panel.epochs_spin.setValue(WINDOW_EPOCHS)
         statuses: list[str] = []
         window.sig_run_finished.connect(statuses.append)
         window.start_training()
         if not window.running:
-            raise self.failed(f"the run did not start: {window.message_label.text()}")
+            raise self.failed(f"the run did not start: {window.banner.label.text()}")
         if not _wait(window.sig_run_finished, RUN_TIMEOUT_MS):
             window.stop_training()
             raise self.failed(f"the run did not end within {RUN_TIMEOUT_MS // 1000} s")
         result = window.last_result
         if statuses != ["completed"] or result is None:
-            raise self.failed(f"the run ended {statuses}: {window.message_label.text()}")
+            raise self.failed(f"the run ended {statuses}: {window.banner.label.text()}")
         if result.epochs_done != WINDOW_EPOCHS or len(result.step_losses) == 0:
             raise self.failed(
                 f"{result.epochs_done} epochs and {len(result.step_losses)} step losses"

@@ -1,12 +1,15 @@
-"""The explanations shown beside each optimizer and loss: present, complete, and in step with the
-catalog (so the window never shows two different equations for one entry)."""
+"""The explanations shown beside each optimizer and loss: a prose page per entry, shown with the
+equation and defaults of its catalog entry (so the window never shows two different equations for
+one entry)."""
 
+import dataclasses
 import re
 
 import pytest
 
 import assets
-from trainers.catalog import LOSSES, OPTIMIZERS
+from trainers import catalog
+from trainers.catalog import LOSSES, OPTIMIZERS, LossInfo, OptimizerInfo, Param
 
 ENTRIES = [(info, "Update rule") for info in OPTIMIZERS] + [(info, "Formula") for info in LOSSES]
 IDS = [info.name for info, _ in ENTRIES]
@@ -100,14 +103,102 @@ def test_length_and_markdown_subset(info, rule_heading):
     assert "<" not in prose.replace("<-", ""), "no HTML"
 
 
-def test_explanation_is_the_file_text():
-    assert assets.explanation("adam") == (assets.EXPLANATIONS_DIR / "adam.md").read_text(
+def test_page_text_is_the_file_text():
+    assert assets.page_text("adam") == (assets.EXPLANATIONS_DIR / "adam.md").read_text(
         encoding="utf-8"
     )
 
 
-@pytest.mark.parametrize("name", ["nadam", "", "ADAM", "../__init__", "explanations/adam"])
-def test_unknown_name_raises_listing_the_known_ones(name):
+@pytest.mark.parametrize("name", assets.explanation_names())
+def test_prose_pages_hold_no_equation_and_no_defaults(name):
+    text = assets.page_text(name)
+    assert FENCE not in text, f"{name}: the equation comes from the catalog"
+    assert not re.search(r"^Defaults:", text, flags=re.MULTILINE), f"{name}: so do the defaults"
+
+
+@pytest.mark.parametrize("function", [assets.explanation, assets.page_text])
+@pytest.mark.parametrize("name", ["nadam", "", "ADAM", "../__init__", "../x", "explanations/adam"])
+def test_unknown_name_raises_listing_the_known_ones(function, name):
     with pytest.raises(ValueError, match="Known: .*adam.*sgd") as raised:
-        assets.explanation(name)
-    assert repr(name) in str(raised.value)
+        function(name)
+    assert str(raised.value).startswith(f"No explanation for {name!r}. Known: ")
+
+
+@pytest.fixture
+def replace_entry():
+    """`replace_entry(entries, name, **changes)`: a changed copy of catalog entry `name` in its
+    place until the test ends. In place, since other modules hold the catalog's lists themselves."""
+    undo = []
+
+    def replace(entries: list, name: str, **changes) -> None:
+        index = next(i for i, entry in enumerate(entries) if entry.name == name)
+        undo.append((entries, index, entries[index]))
+        entries[index] = dataclasses.replace(entries[index], **changes)
+
+    yield replace
+    for entries, index, original in reversed(undo):
+        entries[index] = original
+
+
+def test_the_shown_page_follows_a_changed_catalog_entry(replace_entry):
+    adam = catalog.optimizer_info("adam")
+    new_defaults = {"learning_rate": 0.005, "epsilon": 1e-8}
+    params = tuple(
+        dataclasses.replace(p, default=new_defaults.get(p.name, p.default)) for p in adam.params
+    )
+    replace_entry(OPTIMIZERS, "adam", equation="w <- w - eta * m^\nm <- m", params=params)
+    text = assets.explanation("adam")
+    body = dict(_sections(text))["Update rule"]
+    assert _fenced_blocks(body) == ["w <- w - eta * m^\nm <- m"]
+    assert adam.equation not in text
+    assert (
+        "Defaults: `learning_rate=0.005`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-8`.\n" in body
+    )
+    assert "`m`: average of gradients" in body, "the prose is kept"
+
+
+def test_the_shown_page_follows_a_changed_loss(replace_entry):
+    replace_entry(LOSSES, "huber", equation="delta * e", params=())
+    body = dict(_sections(assets.explanation("huber")))["Formula"]
+    assert _fenced_blocks(body) == ["delta * e"]
+    assert "\nDefaults: none.\n" in body
+
+
+def test_a_changed_bool_default_is_shown_as_true_or_false(replace_entry):
+    (from_logits,) = catalog.loss_info("binary_crossentropy").params
+    on = dataclasses.replace(from_logits, default=True)
+    replace_entry(LOSSES, "binary_crossentropy", params=(on,))
+    assert "Defaults: `from_logits=true`." in assets.explanation("binary_crossentropy")
+
+
+def test_an_entry_without_a_page_gets_a_minimal_page_from_the_catalog():
+    optimizer = OptimizerInfo(
+        "throwaway_sgd",
+        "Throwaway SGD",
+        "w <- w - eta * g",
+        "Plain SGD, registered only for this test.",
+        (Param("learning_rate", 0.05, "eta"), Param("nesterov", False, "look ahead", kind="bool")),
+    )
+    loss = LossInfo(
+        "throwaway_loss", "Throwaway loss", "mean(e^4)", "Fourth powers.", ("regression",)
+    )
+    catalog.register(optimizer)
+    catalog.register(loss)
+    try:
+        assert assets.explanation("throwaway_sgd") == (
+            "### Throwaway SGD\n\n"
+            "Plain SGD, registered only for this test.\n\n"
+            "### Update rule\n\n"
+            "```\nw <- w - eta * g\n```\n\n"
+            "Defaults: `learning_rate=0.05`, `nesterov=false`.\n"
+        )
+        assert assets.explanation("throwaway_loss") == (
+            "### Throwaway loss\n\nFourth powers.\n\n"
+            "### Formula\n\n```\nmean(e^4)\n```\n\nDefaults: none.\n"
+        )
+        assert "throwaway_sgd" not in assets.explanation_names()
+        with pytest.raises(ValueError, match="Known: .*throwaway_sgd"):
+            assets.explanation("nadam")
+    finally:
+        catalog.unregister(optimizer)
+        catalog.unregister(loss)

@@ -69,9 +69,9 @@ def test_train_writes_the_run_in_a_fresh_process(tmp_path):
     assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history[0])
     steps = read_csv(out / "steps.csv")
     assert len(steps) == 4 * 10 and steps[-1]["step"] == "40"
-    # The model reloads, compiled, in plain Keras after `import trainers`.
+    # The model reloads, compiled, in plain Keras after `import trainers.keras_objects`.
     check = (
-        "import keras, trainers, sys; m = keras.saving.load_model(sys.argv[1]); "
+        "import keras, trainers.keras_objects, sys; m = keras.saving.load_model(sys.argv[1]); "
         "print(type(m.optimizer).__name__, m.loss.name)"
     )
     loaded = subprocess.run(

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import main
-from trainers.cli import folder_name
-from trainers.compare import SummaryRow
+from trainers.cli.compare import folder_name
+from trainers.summary import SummaryRow
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_FILES = {"config.json", "run.toml", "history.csv", "steps.csv"}

@@ -40,10 +40,10 @@ def main_window_screenshot(path: Path) -> None:
     if not window.ready:
         wait_for(window.sig_ready, 120)
     window.select_dataset("spirals")
-    window.optimizer_combo.setCurrentIndex(window.optimizer_combo.findData("adam"))
-    window.optimizer_form.set_values({"learning_rate": 0.01})
-    window.hidden_edit.setText("32, 32")
-    window.epochs_spin.setValue(60)
+    window.panel.optimizer_combo.setCurrentIndex(window.panel.optimizer_combo.findData("adam"))
+    window.panel.optimizer_form.set_values({"learning_rate": 0.01})
+    window.panel.hidden_edit.setText("32, 32")
+    window.panel.epochs_spin.setValue(60)
     window.start_training()
     wait_for(window.sig_run_finished, 600)
     window._on_redraw()
@@ -60,7 +60,7 @@ def main_window_screenshot(path: Path) -> None:
 
     # Compare: four optimizers on digits, same weights and data order, 5 epochs.
     window.select_dataset("digits")
-    window.epochs_spin.setValue(5)
+    window.panel.epochs_spin.setValue(5)
     window.resize(1700, 1060)  # room for the results table
     compare = window.compare_view
     compare.set_optimizers(["sgd", "momentum", "rmsprop", "adam"])
@@ -73,7 +73,7 @@ def main_window_screenshot(path: Path) -> None:
     print(f"wrote {path.parent / 'compare.png'}")
     window.close()
 
-    from gui.surface_view import save_screenshot
+    from gui.surfaces import save_screenshot
 
     save_screenshot(path.parent / "surface.png")  # Rosenbrock, four optimizers, 300 steps
     print(f"wrote {path.parent / 'surface.png'}")

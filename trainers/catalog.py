@@ -2,14 +2,22 @@
 
 This module imports nothing but the standard library, so the window can build its forms from it
 before TensorFlow has finished importing, and the CLI can print `--help` from the same place.
-The Keras classes live in `trainers.optimizers` and `trainers.losses`; they validate their
-arguments against the ranges declared here, so a range is written once.
+Each entry names its implementation ("module:attribute", imported only when first used): the
+Keras classes in `trainers.optimizers` and `trainers.losses` and the dataset loaders. The classes
+validate their arguments against the ranges declared here, so a range is written once.
+
+The lists are registries: `register(entry)` adds one at run time (a test's throwaway optimizer,
+later a plugin), and every list, form, help text and conformance test that reads the catalog
+picks it up; `unregister(entry)` takes it away again.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 TASKS = ("regression", "binary", "multiclass")
 
@@ -134,6 +142,12 @@ class OptimizerInfo:
     equation: str
     summary: str
     params: tuple[Param, ...]
+    implementation: str | Any = ""
+    """The Keras optimizer class: "module:Class", imported by `load()`, or the class itself."""
+
+    def load(self) -> Any:
+        """The class that implements this entry (importing its module: Keras, TensorFlow)."""
+        return resolve(self.implementation, self.name)
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -142,13 +156,14 @@ class OptimizerInfo:
         return {p.name: p.default for p in self.params}
 
 
-OPTIMIZERS: tuple[OptimizerInfo, ...] = (
+OPTIMIZERS: list[OptimizerInfo] = [
     OptimizerInfo(
         "sgd",
         "SGD",
         "w <- w - eta * g",
         "Plain gradient descent: every step moves against the gradient by eta times its size.",
         (_lr(0.01),),
+        implementation="trainers.optimizers.sgd:SGD",
     ),
     OptimizerInfo(
         "momentum",
@@ -157,6 +172,7 @@ OPTIMIZERS: tuple[OptimizerInfo, ...] = (
         "Moves along an average of recent gradients, which damps zig-zags and rolls through "
         "small bumps.",
         (_lr(0.01), _MOMENTUM, _EWMA),
+        implementation="trainers.optimizers.momentum:Momentum",
     ),
     OptimizerInfo(
         "nesterov",
@@ -165,6 +181,7 @@ OPTIMIZERS: tuple[OptimizerInfo, ...] = (
         "Momentum that looks ahead: it corrects its course with the gradient where the "
         "momentum is about to take it.",
         (_lr(0.01), _MOMENTUM, _EWMA),
+        implementation="trainers.optimizers.nesterov:Nesterov",
     ),
     OptimizerInfo(
         "adagrad",
@@ -182,6 +199,7 @@ OPTIMIZERS: tuple[OptimizerInfo, ...] = (
             ),
             _EPSILON,
         ),
+        implementation="trainers.optimizers.adagrad:Adagrad",
     ),
     OptimizerInfo(
         "adadelta",
@@ -197,6 +215,7 @@ OPTIMIZERS: tuple[OptimizerInfo, ...] = (
             _rate("rho", 0.95, "rho: how much of the running averages is kept each step"),
             _EPSILON,
         ),
+        implementation="trainers.optimizers.adadelta:Adadelta",
     ),
     OptimizerInfo(
         "rmsprop",
@@ -209,6 +228,7 @@ OPTIMIZERS: tuple[OptimizerInfo, ...] = (
             _rate("rho", 0.9, "rho: how much of the running average of g^2 is kept each step"),
             _EPSILON,
         ),
+        implementation="trainers.optimizers.rmsprop:RMSprop",
     ),
     OptimizerInfo(
         "adam",
@@ -225,8 +245,9 @@ OPTIMIZERS: tuple[OptimizerInfo, ...] = (
             _rate("beta_2", 0.999, "b2: decay of the average of squared gradients v"),
             _EPSILON,
         ),
+        implementation="trainers.optimizers.adam:Adam",
     ),
-)
+]
 
 # --------------------------------------------------------------------------------------- losses
 
@@ -249,18 +270,25 @@ class LossInfo:
     summary: str
     tasks: tuple[str, ...]
     params: tuple[Param, ...] = ()
+    implementation: str | Any = ""
+    """The `keras.losses.Loss` class: "module:Class", imported by `load()`, or the class."""
+
+    def load(self) -> Any:
+        """The class that implements this entry (importing its module: Keras, TensorFlow)."""
+        return resolve(self.implementation, self.name)
 
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}
 
 
-LOSSES: tuple[LossInfo, ...] = (
+LOSSES: list[LossInfo] = [
     LossInfo(
         "mse",
         "Mean squared error",
         "mean(e^2),  e = y - y_hat",
         "Punishes large errors most; sensitive to outliers.",
         ("regression",),
+        implementation="trainers.losses.regression:MeanSquaredError",
     ),
     LossInfo(
         "mae",
@@ -269,6 +297,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "Robust to outliers, but its gradient has the same size everywhere, so it converges "
         "slowly near the answer.",
         ("regression",),
+        implementation="trainers.losses.regression:MeanAbsoluteError",
     ),
     LossInfo(
         "rmse",
@@ -276,6 +305,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "sqrt(mean over the batch of e^2)",
         "The square root of the batch MSE: in the units of the target.",
         ("regression",),
+        implementation="trainers.losses.regression:RootMeanSquaredError",
     ),
     LossInfo(
         "smooth_l1",
@@ -284,6 +314,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "Quadratic near zero and linear beyond: no exploding gradient, no kink.",
         ("regression",),
         (Param("delta", 1.0, _DELTA, low=0.0, low_open=True),),
+        implementation="trainers.losses.regression:SmoothL1",
     ),
     LossInfo(
         "huber",
@@ -292,6 +323,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "Huber's form of Smooth L1: the same shape, scaled by delta.",
         ("regression",),
         (Param("delta", 1.0, _DELTA, low=0.0, low_open=True),),
+        implementation="trainers.losses.regression:Huber",
     ),
     LossInfo(
         "binary_crossentropy",
@@ -300,6 +332,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "For two classes: p is the predicted probability of class 1.",
         ("binary",),
         (_FROM_LOGITS,),
+        implementation="trainers.losses.crossentropy:BinaryCrossentropy",
     ),
     LossInfo(
         "categorical_crossentropy",
@@ -308,6 +341,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "For several classes with one-hot labels.",
         ("binary", "multiclass"),
         (_FROM_LOGITS,),
+        implementation="trainers.losses.crossentropy:CategoricalCrossentropy",
     ),
     LossInfo(
         "sparse_categorical_crossentropy",
@@ -316,8 +350,9 @@ LOSSES: tuple[LossInfo, ...] = (
         "Categorical cross-entropy with an integer label instead of a one-hot vector.",
         ("binary", "multiclass"),
         (_FROM_LOGITS,),
+        implementation="trainers.losses.crossentropy:SparseCategoricalCrossentropy",
     ),
-)
+]
 
 # ------------------------------------------------------------------------------------- datasets
 
@@ -346,9 +381,24 @@ class DatasetInfo:
     task: str
     description: str
     params: tuple[Param, ...] = ()
+    loader: str | Any = ""
+    """`loader(info, options, seed) -> RawData`: "module:function" or the function itself;
+    `options` are the entry's params, checked and with their defaults filled in."""
+
+    def load(self) -> Any:
+        """The loader function of this dataset (importing its module); built-in entries
+        without one use their kind's loader."""
+        return resolve(self.loader or _KIND_LOADERS[self.kind], self.name)
 
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}
+
+
+_KIND_LOADERS = {
+    "generated": "trainers.datasets.generated:load",
+    "scikit-learn": "trainers.datasets.bundled:load",
+    "keras": "trainers.datasets.keras_data:load",
+}
 
 
 def _generated(name, display, task, description, samples=400, noise=0.1) -> DatasetInfo:
@@ -362,7 +412,7 @@ def _generated(name, display, task, description, samples=400, noise=0.1) -> Data
     )
 
 
-DATASETS: tuple[DatasetInfo, ...] = (
+DATASETS: list[DatasetInfo] = [
     _generated("moons", "Two moons", "binary", "Two interleaving half circles (2-D)"),
     _generated("circles", "Circles", "binary", "A ring around a disc (2-D)", noise=0.05),
     _generated("spirals", "Spirals", "binary", "Two interleaved spirals (2-D), hard for a line"),
@@ -428,7 +478,7 @@ DATASETS: tuple[DatasetInfo, ...] = (
         "multiclass",
         "60,000 colour images, 32x32, 10 classes (Keras cache)",
     ),
-)
+]
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -466,10 +516,76 @@ def _lookup(entries, name: str, what: str):
     raise ValueError(f"Unknown {what} {name!r}. Known: {known}.")
 
 
+def resolve(implementation: str | Any, owner: str) -> Any:
+    """The object an entry names as "module:attribute" (imported now), or the object itself."""
+    if not isinstance(implementation, str):
+        return implementation
+    module, _, attribute = implementation.partition(":")
+    if not module or not attribute:
+        raise ValueError(
+            f"{owner}: the implementation must be written 'module:attribute'. "
+            f"Received: {implementation!r}"
+        )
+    return getattr(importlib.import_module(module), attribute)
+
+
+class Implementations(Mapping):
+    """`name -> implementation` for every entry of a catalog list, read anew at each use, so
+    entries registered later are in it; an implementation is imported when first asked for."""
+
+    def __init__(self, entries: list) -> None:
+        self._entries = entries
+
+    def __getitem__(self, name: str) -> Any:
+        for entry in self._entries:
+            if entry.name == name:
+                return entry.load()
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([entry.name for entry in self._entries])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# ------------------------------------------------------------------------------- registering
+_REGISTRIES = {
+    OptimizerInfo: (OPTIMIZERS, "optimizer"),
+    LossInfo: (LOSSES, "loss"),
+    DatasetInfo: (DATASETS, "dataset"),
+}
+
+
+def register(entry: OptimizerInfo | LossInfo | DatasetInfo):
+    """Add `entry` to its list (OPTIMIZERS, LOSSES or DATASETS) and return it.
+
+    From then on it is offered wherever the catalog is read: the window's lists and forms, the
+    CLI's help, comparisons and the conformance tests. ValueError if the name is taken.
+    """
+    entries, what = _REGISTRIES[type(entry)]
+    if any(e.name == entry.name for e in entries):
+        raise ValueError(f"The catalog already has {what} {entry.name!r}: choose another name.")
+    if isinstance(entry, LossInfo) and not set(entry.tasks) <= set(TASKS):
+        raise ValueError(
+            f"Loss {entry.name!r}: tasks must be among {', '.join(TASKS)}. "
+            f"Received: {entry.tasks!r}"
+        )
+    entries.append(entry)
+    return entry
+
+
+def unregister(entry: OptimizerInfo | LossInfo | DatasetInfo) -> None:
+    """Take `entry` (or the entry of that name) out of its list again; no error if absent."""
+    entries, _ = _REGISTRIES[type(entry)]
+    entries[:] = [e for e in entries if e.name != entry.name]
+
+
 __all__ = [
     "DATASETS",
     "DEFAULT_LOSS",
     "DatasetInfo",
+    "Implementations",
     "dataset_info",
     "LOSSES",
     "OPTIMIZERS",
@@ -481,4 +597,7 @@ __all__ = [
     "loss_info",
     "losses_for",
     "optimizer_info",
+    "register",
+    "resolve",
+    "unregister",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from trainers import catalog
 from trainers.errors import ConfigError
+from trainers.parsing import is_full_batch
 
 SCHEDULES: dict[str, tuple[catalog.Param, ...]] = {
     "constant": (),
@@ -311,7 +312,7 @@ def _integer(name: str, value: Any, low: int, high: int) -> int:
 
 
 def _batch_size(value: Any) -> int | str:
-    if isinstance(value, str) and value.strip().lower() in ("full", "batch", "all"):
+    if is_full_batch(value):
         return "full"
     return _integer("batch_size", value, 1, 1_000_000)
 

@@ -1,7 +1,7 @@
 """Exports of a run besides its folder: the curves as CSV, the settings as TOML, TensorBoard logs.
 
 A run folder (`trainers.storage.save_run`) already holds everything; these write one part of it
-where the user asks (the window's File > Export menu), and `TensorBoardListener` writes event
+where the user asks (the window's File > Export menu), and `TensorBoardLog` writes event
 logs as a run trains, for students who keep their experiments in TensorBoard. Keras and
 TensorFlow only, never Qt: the pictures of the curves are drawn by `gui.exports`.
 """
@@ -12,11 +12,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from trainers.config import RunConfig
 from trainers.errors import ConfigError, TrainingError
-from trainers.session import ForwardingListener, RunInfo, RunResult
+from trainers.events import (
+    EpochEnded,
+    Event,
+    Failed,
+    Finished,
+    Listener,
+    RunResult,
+    Started,
+    Status,
+    Steps,
+)
 from trainers.storage import config_toml, write_curves
 
 TRAIN_LOGS = "train"
@@ -86,8 +94,8 @@ def run_log_folder(root: str | Path, config: RunConfig) -> Path:
     return folder
 
 
-class TensorBoardListener(ForwardingListener):
-    """Writes a run's curves as TensorBoard event logs while it trains, and forwards every event.
+class TensorBoardLog:
+    """A listener that writes a run's curves as TensorBoard event logs while it trains.
 
     `folder/train` gets `epoch_loss` and `epoch_<metric>` by epoch (0 is the untrained model)
     and `step_loss`, the loss of every update, by step; `folder/validation` gets the validation
@@ -100,17 +108,19 @@ class TensorBoardListener(ForwardingListener):
     Written with TensorFlow's own `tf.summary.write` and the scalar and text plugins' metadata,
     as `tf.summary.scalar` would: that one lives in the `tensorboard` package, which training
     does not need. A log that cannot be written (a full disk) stops the logs, not the run: the
-    listener says so once through `on_status` and keeps the reason in `error`.
+    log says so once with a `Status` event to `report` and keeps the reason in `error`.
     """
 
-    def __init__(self, listener: Any, folder: str | Path) -> None:
-        super().__init__(listener)
+    def __init__(self, folder: str | Path, report: Listener | None = None) -> None:
         self.folder = prepare_log_folder(folder)
+        self.report = report
         self.error: str | None = None
         self._writers: dict[str, Any] = {}
 
     # --------------------------------------------------------------------------- writing
-    def _write(self, run: str, values: dict[str, Any], step: int, plugin: str = "scalars"):
+    def _write(
+        self, event: Event, run: str, values: dict[str, Any], step: int, plugin: str = "scalars"
+    ) -> None:
         """Write `values` (tag: number, or text for the text plugin) at `step` into `run`."""
         if self.error is not None or not values:
             return
@@ -131,15 +141,17 @@ class TensorBoardListener(ForwardingListener):
                     tf.summary.write(tag, tf.constant(value, dtype), step=step, metadata=metadata)
         except Exception as exc:  # logs are a by-product: losing them must not end the run
             self.error = f"{type(exc).__name__}: {exc}"
-            self.listener.on_status(f"TensorBoard logs stopped ({self.error}); training goes on")
+            if self.report is not None:
+                text = f"TensorBoard logs stopped ({self.error}); training goes on"
+                self.report(Status(event.key, text))
 
-    def _write_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+    def _write_epoch(self, event: Event, epoch: int, logs) -> None:
         train = {f"epoch_{k}": v for k, v in logs.items() if not k.startswith("val_")}
         validation = {
             f"epoch_{k.removeprefix('val_')}": v for k, v in logs.items() if k.startswith("val_")
         }
-        self._write(TRAIN_LOGS, train, epoch)
-        self._write(VALIDATION_LOGS, validation, epoch)
+        self._write(event, TRAIN_LOGS, train, epoch)
+        self._write(event, VALIDATION_LOGS, validation, epoch)
         for writer in self._writers.values():
             writer.flush()
 
@@ -149,27 +161,18 @@ class TensorBoardListener(ForwardingListener):
             writer.close()
         self._writers.clear()
 
-    # ------------------------------------------------------------------- listener events
-    def on_started(self, info: RunInfo) -> None:
-        # Markdown in TensorBoard: indented, the TOML stays a code block.
-        text = "\n".join("    " + line for line in config_toml(info.config).splitlines())
-        self._write(TRAIN_LOGS, {"config": text}, 0, plugin="text")
-        self._write_epoch(0, info.initial_logs)
-        self.listener.on_started(info)
-
-    def on_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
-        for step, loss in zip(steps.tolist(), losses.tolist(), strict=True):
-            self._write(TRAIN_LOGS, {"step_loss": loss}, step)
-        self.listener.on_steps(steps, losses)
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        self._write_epoch(epoch, logs)
-        self.listener.on_epoch_end(epoch, logs)
-
-    def on_finished(self, result: RunResult) -> None:
-        self.close()
-        self.listener.on_finished(result)
-
-    def on_failed(self, message: str, result: RunResult | None) -> None:
-        self.close()
-        self.listener.on_failed(message, result)
+    # ------------------------------------------------------------------------ the events
+    def __call__(self, event: Event) -> None:
+        match event:
+            case Started(info=info):
+                # Markdown in TensorBoard: indented, the TOML stays a code block.
+                text = "\n".join("    " + line for line in config_toml(info.config).splitlines())
+                self._write(event, TRAIN_LOGS, {"config": text}, 0, plugin="text")
+                self._write_epoch(event, 0, info.initial_logs)
+            case Steps(steps=steps, losses=losses):
+                for step, loss in zip(steps.tolist(), losses.tolist(), strict=True):
+                    self._write(event, TRAIN_LOGS, {"step_loss": loss}, step)
+            case EpochEnded(epoch=epoch, logs=logs):
+                self._write_epoch(event, epoch, logs)
+            case Finished() | Failed():
+                self.close()

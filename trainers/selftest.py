@@ -97,10 +97,13 @@ def versions() -> str:
 
 def check_explanations() -> str:
     """Every optimizer and loss has its explanation page (the assets are in the bundle)."""
-    from assets import explanation
+    from assets import explanation_names, page_text
 
     names = [info.name for info in catalog.OPTIMIZERS + catalog.LOSSES]
-    empty = [name for name in names if not explanation(name).strip()]
+    missing = [name for name in names if name not in explanation_names()]
+    if missing:
+        raise CheckFailed(f"missing explanation pages: {', '.join(missing)}")
+    empty = [name for name in names if not page_text(name).strip()]
     if empty:
         raise CheckFailed(f"empty explanation pages: {', '.join(empty)}")
     return f"{len(names)} pages"

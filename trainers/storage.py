@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trainers.config import RunConfig
 from trainers.errors import TrainingError
-from trainers.session import RunResult
+from trainers.events import RunResult
 
 RUN_TOML = "run.toml"
 RUN_TOML_HEADER = (

@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtCore import QSettings
 
-from gui import worker
+from gui.worker import engine as worker
 
 
 @pytest.fixture(autouse=True)

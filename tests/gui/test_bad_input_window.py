@@ -57,18 +57,18 @@ def test_bad_files_of_every_kind_show_a_message_and_the_next_run_works(qtbot, wi
     for path, words in cases:
         window.open_dataset_file(str(path))
         # Choosing the file already reads it (off the window's thread) and says what is wrong.
-        qtbot.waitUntil(lambda p=path: p.name in window.message_label.text(), timeout=RUN_TIMEOUT)
+        qtbot.waitUntil(lambda p=path: p.name in window.banner.label.text(), timeout=RUN_TIMEOUT)
         assert train_and_wait(qtbot, window) == "failed"
-        text = window.message_label.text()
+        text = window.banner.label.text()
         for word in words:
             assert word in text, f"{word!r} not in {text!r}"
         assert "Traceback" not in text and len(text) < 600
-        assert window.message_label.property("severity") == "error"
+        assert window.banner.label.property("severity") == "error"
         assert find(window, QPushButton, "trainButton").isEnabled()
     window.select_dataset("iris")
     find(window, QSpinBox, "epochsSpin").setValue(2)
     assert train_and_wait(qtbot, window) == "completed"
-    assert window.step_plot.buffer.n > 0
+    assert window.training.step_plot.buffer.n > 0
 
 
 def test_a_bad_setting_is_refused_before_any_run_and_can_be_corrected(qtbot, window):
@@ -79,8 +79,8 @@ def test_a_bad_setting_is_refused_before_any_run_and_can_be_corrected(qtbot, win
         hidden.setText(bad)
         with qtbot.assertNotEmitted(window.sig_run_finished):
             qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-        text = window.message_label.text()
-        assert window.message_frame.isVisible() and "hidden layer" in text.lower()
+        text = window.banner.label.text()
+        assert window.banner.isVisible() and "hidden layer" in text.lower()
         for word in words:
             assert word in text, f"{word!r} not in {text!r}"
         assert "Correct it in the side panel" in text

@@ -85,7 +85,7 @@ def test_export_without_a_run_says_so_and_writes_nothing(window, tmp_path):
     assert window.exports.export_curves(tmp_path / "csv") == []
     assert window.exports.export_plots(tmp_path / "curves.png") == []
     assert not (tmp_path / "csv").exists() and not (tmp_path / "curves.png").exists()
-    assert "train one first" in window.message_label.text()
+    assert "train one first" in window.banner.label.text()
 
 
 def test_an_export_that_cannot_be_written_shows_the_reason(qtbot, window, tmp_path):
@@ -93,5 +93,5 @@ def test_an_export_that_cannot_be_written_shows_the_reason(qtbot, window, tmp_pa
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert window.exports.export_curves(blocker / "csv") == []
-    assert "Cannot write the curves" in window.message_label.text()
-    assert window.message_label.property("severity") == "error"
+    assert "Cannot write the curves" in window.banner.label.text()
+    assert window.banner.label.property("severity") == "error"

@@ -48,7 +48,7 @@ def test_train_pressed_the_moment_a_run_ends_starts_the_next_run(qtbot, window, 
 def test_train_pressed_the_moment_a_stop_lands_starts_the_next_run(qtbot, window):
     find(window, QSpinBox, "epochsSpin").setValue(2000)
     qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: window.training.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
     with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
         window.stop_training()
     assert blocker.args == ["stopped"]
@@ -67,7 +67,7 @@ def test_stop_pause_and_resume_hammered_in_quick_succession(qtbot, window):
     window.sig_run_finished.connect(ended.append)
     for _round in range(3):
         qtbot.mouseClick(train, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+        qtbot.waitUntil(lambda: window.training.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
         for _click in range(30):
             button = pick.choice([pause, pause, pause, stop, train])
             if button.isEnabled():
@@ -76,7 +76,7 @@ def test_stop_pause_and_resume_hammered_in_quick_succession(qtbot, window):
         window.stop_training()  # whatever state the clicks left, a stop ends the run
         qtbot.waitUntil(lambda: not window.running, timeout=RUN_TIMEOUT)
         assert pause.text() == "Pause" and not pause.isChecked()
-        assert window.step_plot.buffer.n > 0  # the curve of the stopped run stays
+        assert window.training.step_plot.buffer.n > 0  # the curve of the stopped run stays
     assert set(ended) <= {"stopped", "completed"} and len(ended) >= 3
     window.sig_run_finished.disconnect(ended.append)
     short_run(window)
@@ -89,13 +89,13 @@ def test_a_csv_deleted_between_choosing_and_training(qtbot, window, tmp_path):
     path.write_text("f1,f2,label\n" + "\n".join(rows) + "\n")
     with qtbot.waitSignal(window.worker.sig_dataset, timeout=RUN_TIMEOUT):
         window.open_dataset_file(str(path))
-    assert not window.message_frame.isVisible()
+    assert not window.banner.isVisible()
     path.unlink()
 
     assert train_and_wait(qtbot, window) == "failed"
-    text = window.message_label.text()
+    text = window.banner.label.text()
     assert "measurements.csv" in text and "does not exist" in text
-    assert window.message_label.property("severity") == "error"
+    assert window.banner.label.property("severity") == "error"
     short_run(window)
     assert train_and_wait(qtbot, window) == "completed"
 
@@ -107,8 +107,8 @@ def test_a_folder_that_cannot_be_written_keeps_the_run_for_another(qtbot, window
     blocker.write_text("not a folder")
     with qtbot.waitSignal(window.worker.sig_saved, timeout=RUN_TIMEOUT):
         window.save_run(str(blocker / "run"))  # a folder inside a file: cannot be made
-    assert window.message_label.property("severity") == "error"
-    assert "Cannot write the run" in window.message_label.text()
+    assert window.banner.label.property("severity") == "error"
+    assert "Cannot write the run" in window.banner.label.text()
     assert window.save_action.isEnabled()  # the run is still there to save elsewhere
     good = tmp_path / "good"
     with qtbot.waitSignal(window.worker.sig_saved, timeout=RUN_TIMEOUT) as saved:
@@ -130,7 +130,7 @@ def test_a_full_disk_while_saving_the_model_keeps_the_curves(qtbot, window, tmp_
         window.save_run(str(folder))
     error = saved.args[1]
     assert "No space left on device" in error and "the disk has room" in error
-    assert error in window.message_label.text()
+    assert error in window.banner.label.text()
     assert (folder / "steps.csv").is_file() and (folder / "history.csv").is_file()
     monkeypatch.undo()
     with qtbot.waitSignal(window.worker.sig_saved, timeout=RUN_TIMEOUT) as saved:
@@ -149,10 +149,13 @@ def test_an_error_inside_training_shows_a_message_and_keeps_the_curves(qtbot, wi
     monkeypatch.setattr(session_module._Reporter, "on_epoch_end", broken)
     short_run(window, epochs=5)
     assert train_and_wait(qtbot, window) == "failed"
-    assert "RuntimeError: a callback broke" in window.message_label.text()
-    assert window.message_label.property("severity") == "error"
+    assert "RuntimeError: a callback broke" in window.banner.label.text()
+    assert window.banner.label.property("severity") == "error"
     result = window.last_result
-    assert result.epochs_done == 2 and len(result.step_losses) == window.step_plot.buffer.n > 0
+    assert (
+        result.epochs_done == 2
+        and len(result.step_losses) == window.training.step_plot.buffer.n > 0
+    )
     assert window.save_action.isEnabled()
     monkeypatch.undo()
     assert train_and_wait(qtbot, window) == "completed"

@@ -2,7 +2,7 @@
 
 
 def test_use_all_gpus_follows_the_devices_tensorflow_sees(window):
-    box = window.gpus_check
+    box = window.panel.gpus_check
     assert box.objectName() == "allGpusCheck"
     assert box.accessibleName() == "Use all GPUs"
     if window.device.startswith("GPU"):
@@ -16,7 +16,7 @@ def test_use_all_gpus_follows_the_devices_tensorflow_sees(window):
 
 
 def test_a_ticked_box_asks_for_a_mirrored_run(window):
-    box = window.gpus_check
+    box = window.panel.gpus_check
     box.setEnabled(True)  # as the window does on a machine with a GPU
     box.setChecked(True)
     assert window.build_config().validate().distribute == "mirrored"

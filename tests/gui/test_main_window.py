@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from gui import MainWindow
 from gui.plots import StepLossPlot
+from trainers import catalog
+from trainers.events import EpochEnded
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 180_000
@@ -48,13 +50,13 @@ def test_train_on_defaults_draws_a_falling_curve(qtbot, window):
     find(window, QSpinBox, "epochsSpin").setValue(5)
     status = train_and_wait(qtbot, window)
     assert status == "completed"
-    plot = window.step_plot
+    plot = window.training.step_plot
     assert plot.buffer.n == 5 * 10  # moons: 320 training samples, batch 32
-    assert window.epoch_plot.train_buf.n == 6  # epochs 0..5
-    losses = window.epoch_plot.train_buf.ys
+    assert window.training.epoch_plot.train_buf.n == 6  # epochs 0..5
+    losses = window.training.epoch_plot.train_buf.ys
     assert losses[-1] < losses[0]
     assert "Completed" in window.status_label.text()
-    assert window.progress.value() == window.progress.maximum()
+    assert window.controls.progress.value() == window.controls.progress.maximum()
     assert find(window, QPushButton, "trainButton").isEnabled()
 
 
@@ -66,16 +68,16 @@ def test_every_combo_can_be_changed(qtbot, window):
         if not model.item(i).isEnabled():
             continue  # a group title
         datasets.setCurrentIndex(i)
-        name = datasets.currentData()[1]
-        task = window.catalog.dataset_info(name).task
+        name = datasets.currentData()
+        task = catalog.dataset_info(name).task
         shown = {losses.itemData(j) for j in range(losses.count())}
-        assert shown == {loss.name for loss in window.catalog.losses_for(task)}
+        assert shown == {loss.name for loss in catalog.losses_for(task)}
     optimizers = find(window, QComboBox, "optimizerCombo")
     for i in range(optimizers.count()):
         optimizers.setCurrentIndex(i)
-        info = window.catalog.optimizer_info(optimizers.currentData())
-        assert set(window.optimizer_form.values()) == {p.name for p in info.params}
-        assert info.equation.splitlines()[0] in window.equation_label.text()
+        info = catalog.optimizer_info(optimizers.currentData())
+        assert set(window.panel.optimizer_form.values()) == {p.name for p in info.params}
+        assert info.equation.splitlines()[0] in window.panel.equation_label.text()
         assert find(window, QDoubleSpinBox, "learningRateSpin").value() == pytest.approx(
             info.param("learning_rate").default
         )
@@ -92,39 +94,39 @@ def test_every_combo_can_be_changed(qtbot, window):
 def test_momentum_says_which_form_is_in_use(window):
     optimizers = find(window, QComboBox, "optimizerCombo")
     optimizers.setCurrentIndex(optimizers.findData("momentum"))
-    assert "average of gradients" in window.equation_label.text()
-    window.optimizer_form.editors["ewma"].setChecked(False)
-    assert "heavy-ball" in window.equation_label.text()
-    assert "v <- beta * v + g" in window.equation_label.text()
+    assert "average of gradients" in window.panel.equation_label.text()
+    window.panel.optimizer_form.editors["ewma"].setChecked(False)
+    assert "heavy-ball" in window.panel.equation_label.text()
+    assert "v <- beta * v + g" in window.panel.equation_label.text()
 
 
 def test_stop_mid_run_keeps_the_curves(qtbot, window):
     find(window, QSpinBox, "epochsSpin").setValue(2000)
     qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: window.training.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
     with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert blocker.args == ["stopped"]
-    assert window.step_plot.buffer.n > 0
-    assert window.message_frame.isVisible() and "Stopped" in window.message_label.text()
+    assert window.training.step_plot.buffer.n > 0
+    assert window.banner.isVisible() and "Stopped" in window.banner.label.text()
     assert window.last_result.status == "stopped"
 
 
 def test_pause_and_resume(qtbot, window):
     find(window, QSpinBox, "epochsSpin").setValue(200)
     qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: window.training.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
     pause = find(window, QPushButton, "pauseButton")
     qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
     assert pause.text() == "Resume"
     qtbot.waitUntil(lambda: window.status_label.text() == "Paused", timeout=RUN_TIMEOUT)
     window._on_redraw()
-    held = window.step_plot.buffer.n
+    held = window.training.step_plot.buffer.n
     qtbot.wait(300)  # a paused run adds no point while events keep flowing
-    assert window.step_plot.buffer.n == held and window.running
+    assert window.training.step_plot.buffer.n == held and window.running
     with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
         qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.step_plot.buffer.n > held, timeout=RUN_TIMEOUT)
+        qtbot.waitUntil(lambda: window.training.step_plot.buffer.n > held, timeout=RUN_TIMEOUT)
         window.stop_training()
     assert blocker.args == ["stopped"]
 
@@ -135,8 +137,8 @@ def test_a_bad_hyperparameter_shows_a_message_and_does_not_start(qtbot, window):
     assert "background" in spin.styleSheet()  # the row turns red at once
     qtbot.mouseClick(find(window, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
     assert not window.running
-    assert window.message_frame.isVisible()
-    assert "learning_rate" in window.message_label.text()
+    assert window.banner.isVisible()
+    assert "learning_rate" in window.banner.label.text()
     spin.setValue(0.01)
     assert train_and_wait(qtbot, window) == "completed"
 
@@ -145,11 +147,11 @@ def test_a_bad_csv_shows_a_message_and_the_next_run_works(qtbot, window, tmp_pat
     bad = tmp_path / "broken.csv"
     bad.write_text("a,b,label\n1,2,x\n3,oops,y\n4,5,x\n")
     window.open_dataset_file(str(bad))
-    qtbot.waitUntil(lambda: window.message_frame.isVisible(), timeout=RUN_TIMEOUT)
-    text = window.message_label.text()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=RUN_TIMEOUT)
+    text = window.banner.label.text()
     assert "broken.csv" in text and "b" in text
     assert train_and_wait(qtbot, window) == "failed"
-    assert "broken.csv" in window.message_label.text()
+    assert "broken.csv" in window.banner.label.text()
     window.select_dataset("iris")
     find(window, QSpinBox, "epochsSpin").setValue(2)
     assert train_and_wait(qtbot, window) == "completed"
@@ -162,10 +164,10 @@ def test_divergence_warns_and_keeps_the_curve(qtbot, window):
     find(window, QDoubleSpinBox, "learningRateSpin").setValue(10000)
     find(window, QSpinBox, "epochsSpin").setValue(20)
     assert train_and_wait(qtbot, window) == "diverged"
-    assert window.message_label.property("severity") == "warning"
-    assert "diverged" in window.message_label.text()
-    assert "learning rate" in window.message_label.text()
-    assert window.step_plot.buffer.n >= 1
+    assert window.banner.label.property("severity") == "warning"
+    assert "diverged" in window.banner.label.text()
+    assert "learning rate" in window.banner.label.text()
+    assert window.training.step_plot.buffer.n >= 1
 
 
 def test_closing_mid_run_stops_and_waits_for_the_thread(qtbot, settings):
@@ -176,7 +178,7 @@ def test_closing_mid_run_stops_and_waits_for_the_thread(qtbot, settings):
         pass
     find(win, QSpinBox, "epochsSpin").setValue(5000)
     qtbot.mouseClick(find(win, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: win.training.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
     win.close()
     assert not win.worker_thread.isRunning()
 
@@ -237,8 +239,8 @@ win = MainWindow(settings=settings)
 win.show()
 app.processEvents()
 painted = not win.grab().isNull()
-state = {{"painted": painted, "ready": win.ready, "message": win.message_label.text(),
-          "train_enabled": win.train_button.isEnabled()}}
+state = {{"painted": painted, "ready": win.ready, "message": win.banner.label.text(),
+          "train_enabled": win.controls.train_button.isEnabled()}}
 while not win.ready:
     app.processEvents()
     time.sleep(0.01)
@@ -262,12 +264,13 @@ def test_epoch_plots_show_the_whole_run_from_its_first_epoch(qtbot, window):
     find(window, QSpinBox, "epochsSpin").setValue(6)
     seen = []
 
-    def on_epoch(epoch, logs):
-        if epoch == 1:  # the window's own slot has drawn epoch 1's points already
-            for plot in (window.epoch_plot, window.metric_plot):
+    def on_epoch(events):
+        if any(isinstance(e, EpochEnded) and e.epoch == 1 for e in events):
+            # The window's own slot has drawn epoch 1's points already.
+            for plot in (window.training.epoch_plot, window.training.metric_plot):
                 seen.append((plot.getViewBox().viewRange()[0], plot.train_buf.n))
 
-    window.worker.sig_epoch.connect(on_epoch)
+    window.worker.sig_events.connect(on_epoch)
     assert train_and_wait(qtbot, window) == "completed"
     assert len(seen) == 2
     for (low, high), points in seen:
@@ -278,21 +281,21 @@ def test_epoch_plots_show_the_whole_run_from_its_first_epoch(qtbot, window):
 def test_views_off_screen_wait_for_the_screen_or_the_run_end(qtbot, window):
     window.select_dataset("moons")
     find(window, QSpinBox, "epochsSpin").setValue(4)
-    inside = window.inside_view.update_plot
+    inside = window.training.inside_view.update_plot
     seen = []
 
-    def on_epoch(epoch, logs):
-        if epoch == 2:
+    def on_epoch(events):
+        if any(isinstance(e, EpochEnded) and e.epoch == 2 for e in events):
             for _ in range(6):  # frames enough for every plot to take its turn
                 window._on_redraw()
             drawn = 0 if inside.curve.xData is None else len(inside.curve.xData)
-            seen.append((window.inside_view.isVisible(), inside.buffer.n, drawn))
+            seen.append((window.training.inside_view.isVisible(), inside.buffer.n, drawn))
 
-    window.worker.sig_epoch.connect(on_epoch)
+    window.worker.sig_events.connect(on_epoch)
     assert train_and_wait(qtbot, window) == "completed"
     [(visible, received, drawn)] = seen
     assert not visible and received > 0 and drawn == 0
-    assert len(inside.curve.xData) == inside.buffer.n == window.step_plot.buffer.n
+    assert len(inside.curve.xData) == inside.buffer.n == window.training.step_plot.buffer.n
 
 
 def test_inside_and_boundary_views_follow_the_run(qtbot, window):
@@ -302,20 +305,20 @@ def test_inside_and_boundary_views_follow_the_run(qtbot, window):
     find(window, QSpinBox, "epochsSpin").setValue(4)
     assert train_and_wait(qtbot, window) == "completed"
     window._on_redraw()
-    inside = window.inside_view
-    steps = window.step_plot.buffer.n
+    inside = window.training.inside_view
+    steps = window.training.step_plot.buffer.n
     assert inside.update_plot.buffer.n == steps  # the size of every update
     # The rate once per chunk of steps, after the chunk's last update, up to the run's last.
-    chunk = window.run_info.steps_per_execution
-    epochs = steps // window.run_info.steps_per_epoch
-    assert inside.rate_plot.buffer.n == epochs * -(-window.run_info.steps_per_epoch // chunk)
+    chunk = window.training.info.steps_per_execution
+    epochs = steps // window.training.info.steps_per_epoch
+    assert inside.rate_plot.buffer.n == epochs * -(-window.training.info.steps_per_epoch // chunk)
     assert inside.rate_plot.buffer.xs[-1] == steps
     rates = inside.rate_plot.buffer.ys
     assert rates[-1] < rates[0]  # AdaGrad's effective rate fades
-    assert window.boundary_plot.epoch == 4
-    assert window.boundary_plot.image.image.shape[:2] == (60, 60)
-    assert "AdaGrad" in window.explanation.toPlainText()
+    assert window.training.boundary_plot.epoch == 4
+    assert window.training.boundary_plot.image.image.shape[:2] == (60, 60)
+    assert "AdaGrad" in window.training.explanation.toPlainText()
     window.select_dataset("iris")  # not 2-D: the boundary view says what it is for
     assert train_and_wait(qtbot, window) == "completed"
-    assert window.boundary_plot.epoch is None
-    assert "2-D" in window.boundary_plot.getPlotItem().titleLabel.text
+    assert window.training.boundary_plot.epoch is None
+    assert "2-D" in window.training.boundary_plot.getPlotItem().titleLabel.text

@@ -51,7 +51,9 @@ def test_a_hundred_runs_keep_memory_level_and_the_thread_count_unchanged(qtbot, 
     find(window, QSpinBox, "epochsSpin").setValue(1)
     statuses, memory, threads = [], [], []
     for index in range(RUNS):
-        window.select_by_data(window.optimizer_combo, OPTIMIZERS[index % len(OPTIMIZERS)])
+        window.panel.select_by_data(
+            window.panel.optimizer_combo, OPTIMIZERS[index % len(OPTIMIZERS)]
+        )
         statuses.append(train_and_wait(qtbot, window))
         settle(qtbot)
         memory.append(resident_mb())

@@ -41,23 +41,20 @@ def split_cpu(devices: int) -> None:
 
 
 class Collector:
-    """A TrainingListener that keeps the size of every update, and the effective learning
-    rates by the steps they were read after (every chunk's last: every step for a distributed
-    run, which takes one per call)."""
+    """A listener that keeps the size of every update, and the effective learning rates by
+    the steps they were read after (every chunk's last: every step for a distributed run,
+    which takes one per call)."""
 
     def __init__(self):
-        from trainers.session import TrainingListener
+        self.norms: list[float] = []
+        self.rates: dict[int, float] = {}
 
-        norms: list[float] = []
-        rates: dict[int, float] = {}
-        self.norms, self.rates = norms, rates
+    def listener(self, event):
+        from trainers.events import OptimizerSteps
 
-        class Listener(TrainingListener):
-            def on_optimizer_steps(self, steps, update_norms, rate_steps, learning_rates):
-                norms.extend(update_norms.tolist())
-                rates.update(zip(rate_steps.tolist(), learning_rates.tolist(), strict=True))
-
-        self.listener = Listener()
+        if isinstance(event, OptimizerSteps):
+            self.norms.extend(event.update_sizes.tolist())
+            self.rates.update(zip(event.rate_steps.tolist(), event.rates.tolist(), strict=True))
 
 
 def train(config) -> dict:

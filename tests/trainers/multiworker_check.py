@@ -7,7 +7,7 @@ separate machines), with the workers' addresses and this worker's place among th
         --index 0 --config '{"dataset": "sine", "epochs": 2}' [--save DIR]
 
 It sets TF_CONFIG, makes the MultiWorkerMirroredStrategy before anything else touches
-TensorFlow, trains with `trainers.distribute.train_multi_worker` and prints one JSON object:
+TensorFlow, trains with `trainers.multiworker.train_multi_worker` and prints one JSON object:
 replicas, step_losses, epoch_losses and the final weights.
 """
 
@@ -38,11 +38,11 @@ def main() -> None:
             "task": {"type": "worker", "index": args.index},
         }
     )
-    from trainers import distribute
+    from trainers import multiworker
     from trainers.config import RunConfig
 
-    strategy = distribute.multi_worker_strategy()
-    run = distribute.train_multi_worker(RunConfig.from_dict(json.loads(args.config)), strategy)
+    strategy = multiworker.multi_worker_strategy()
+    run = multiworker.train_multi_worker(RunConfig.from_dict(json.loads(args.config)), strategy)
     if args.save is not None:  # every worker saves (to its own file), as TensorFlow advises
         run.model.save(args.save / f"worker-{args.index}.keras")
     json.dump(

@@ -8,49 +8,59 @@ import threading
 import numpy as np
 import pytest
 
-from trainers.compare import (
-    CompareSession,
+from trainers.compare import CompareSession
+from trainers.config import RunConfig
+from trainers.errors import ConfigError, DatasetError
+from trainers.events import (
+    EpochEnded,
+    Failed,
+    Finished,
+    JobFinished,
+    RunInfo,
+    RunKey,
+    RunResult,
+    Started,
+    Status,
+    Steps,
+)
+from trainers.plans import gd_variants, plan
+from trainers.summary import (
     SummaryRow,
     first_step_at_or_below,
-    gd_variants,
-    plan,
     summarize,
     write_summary_csv,
 )
-from trainers.config import RunConfig
-from trainers.errors import ConfigError, DatasetError
-from trainers.session import RunInfo, RunResult
 
 
 class Recorder:
-    """Keeps every compare event (the listener is duck-typed: no base class needed)."""
+    """Keeps every event of a comparison, by member."""
 
     def __init__(self):
         self.events = []
+        self.keys = set()
         self.steps: dict[int, list[float]] = {}
         self.first_steps = threading.Event()
         self.paused = threading.Event()
 
-    def on_status(self, text):
-        self.events.append(("status", text))
-        if text == "Paused":
-            self.paused.set()
-
-    def on_run_started(self, index, label, info):
-        self.events.append(("started", index, label, info))
-
-    def on_run_steps(self, index, steps, losses):
-        self.steps.setdefault(index, []).extend(losses.tolist())
-        self.first_steps.set()
-
-    def on_run_epoch(self, index, epoch, logs, seconds):
-        self.events.append(("epoch", index, epoch, logs, seconds))
-
-    def on_run_finished(self, index, label, result):
-        self.events.append(("finished", index, label, result))
-
-    def on_all_finished(self, rows):
-        self.events.append(("all", rows))
+    def __call__(self, event):
+        self.keys.add(event.key)
+        index = event.key.member
+        match event:
+            case Status(text=text):
+                self.events.append(("status", text))
+                if text == "Paused":
+                    self.paused.set()
+            case Started(info=info, label=label):
+                self.events.append(("started", index, label, info))
+            case Steps(losses=losses):
+                self.steps.setdefault(index, []).extend(losses.tolist())
+                self.first_steps.set()
+            case EpochEnded(epoch=epoch, logs=logs, seconds=seconds):
+                self.events.append(("epoch", index, epoch, logs, seconds))
+            case Finished(result=result) | Failed(result=result) if index is not None:
+                self.events.append(("finished", index, result))
+            case JobFinished(rows=rows):
+                self.events.append(("all", list(rows)))
 
     def kinds(self):
         return [e[0] for e in self.events if e[0] != "status"]
@@ -142,10 +152,12 @@ def test_runs_share_initial_weights_and_data_order_and_differ_by_optimizer():
     runs = plan(base, optimizers=["sgd", "momentum", "adam"], learning_rates=[0.05])
     runs.append(("SGD again", runs[0][1]))  # an identical config: must give identical losses
     listener = Recorder()
-    session = CompareSession(runs, listener)
+    session = CompareSession(runs, listener, key=RunKey(job=3))
     rows = session.run()
 
     assert [row.label for row in rows] == [label for label, _ in runs]
+    # Each run is a member of job 3; the job's own events have no member.
+    assert listener.keys == {RunKey(3, None)} | {RunKey(3, i) for i in range(len(runs))}
     results = [result for _, result in session.results]
     first = results[0]
     for result in results[1:]:
@@ -168,7 +180,7 @@ def test_runs_share_initial_weights_and_data_order_and_differ_by_optimizer():
         assert [e[4] for e in epochs] == result.epoch_times
         assert [e[3]["loss"] for e in epochs] == result.history["loss"]
         assert listener.steps[index] == result.step_losses.tolist()
-    assert listener.events[-1][1] is rows
+    assert listener.events[-1][1] == rows
 
 
 def test_losses_with_other_output_layers_share_the_hidden_layers():
@@ -297,7 +309,7 @@ def test_stop_from_another_thread_ends_the_comparison_and_skips_the_rest():
     thread = threading.Thread(target=lambda: box.setdefault("rows", session.run()))
     thread.start()
     assert listener.first_steps.wait(60)
-    session.stop()
+    session.control.stop()
     thread.join(60)
     assert not thread.is_alive()
     rows = box["rows"]
@@ -312,12 +324,12 @@ def test_stop_from_another_thread_ends_the_comparison_and_skips_the_rest():
 def test_pause_before_a_run_holds_it_until_resume():
     listener = Recorder()
     session = CompareSession([("only", RunConfig(dataset="moons", epochs=1))], listener)
-    session.pause()
+    session.control.pause()
     thread = threading.Thread(target=session.run)
     thread.start()
     assert listener.paused.wait(60)
     assert "started" not in listener.kinds()
-    session.resume()
+    session.control.resume()
     thread.join(120)
     assert not thread.is_alive()
     assert session.rows[0].status == "completed"

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import pytest
 
-from trainers import cli, distribute
+from trainers import cli, multiworker
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
 from trainers.session import TrainingSession
@@ -211,8 +211,8 @@ def test_two_workers_match_a_session_on_one_device(tmp_path):
 def test_multi_worker_needs_a_readable_tf_config(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(ConfigError, match="needs TF_CONFIG"):
-        distribute.multi_worker_strategy()
+        multiworker.multi_worker_strategy()
     bad_index = {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 2}}
     monkeypatch.setenv("TF_CONFIG", json.dumps(bad_index))
     with pytest.raises(ConfigError, match="task index 2.*2 workers"):
-        distribute.multi_worker_strategy()
+        multiworker.multi_worker_strategy()

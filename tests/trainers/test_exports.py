@@ -17,8 +17,9 @@ import main
 from trainers import datasets, models
 from trainers.config import RunConfig
 from trainers.errors import ConfigError, TrainingError
-from trainers.exports import TensorBoardListener, export_curves, write_config_toml
-from trainers.session import TrainingListener, TrainingSession
+from trainers.events import EpochEnded, Finished, Started
+from trainers.exports import TensorBoardLog, export_curves, write_config_toml
+from trainers.session import TrainingSession
 from trainers.storage import save_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,7 @@ except Exception as exc:
     print("WITHOUT:", exc)
 else:
     print("WITHOUT: loaded")
-import trainers
+import trainers.keras_objects
 model = keras.saving.load_model(path)
 print("OPTIMIZER:", type(model.optimizer).__module__)
 np.save(sys.argv[3], keras.ops.convert_to_numpy(model.predict(x, verbose=0)))
@@ -197,25 +198,27 @@ def test_tensorboard_events_hold_the_epoch_and_step_losses(tmp_path):
     np.testing.assert_allclose([steps[s] for s in sorted(steps)], result.step_losses, rtol=1e-6)
 
 
-def test_tensorboard_listener_forwards_every_event(tmp_path):
-    class Counting(TrainingListener):
+def test_the_runs_listener_hears_every_event_beside_the_tensorboard_log(tmp_path):
+    class Counting:
         def __init__(self):
             self.events = []
 
-        def on_started(self, info):
-            self.events.append("started")
-
-        def on_epoch_end(self, epoch, logs):
-            self.events.append(epoch)
-
-        def on_finished(self, result):
-            self.events.append("finished")
+        def __call__(self, event):
+            match event:
+                case Started():
+                    self.events.append("started")
+                case EpochEnded(epoch=epoch):
+                    self.events.append(epoch)
+                case Finished():
+                    self.events.append("finished")
 
     inner = Counting()
     config = RunConfig(dataset="moons", epochs=2, batch_size=64)
-    TrainingSession(config, inner, tensorboard_dir=tmp_path / "logs").run()
+    session = TrainingSession(config, inner, tensorboard_dir=tmp_path / "logs")
+    session.run()
     assert inner.events == ["started", 1, 2, "finished"]
-    assert isinstance(TensorBoardListener(inner, tmp_path / "other").listener, Counting)
+    assert isinstance(session.tensorboard_log, TensorBoardLog)
+    assert session.tensorboard_log.folder == tmp_path / "logs"
 
 
 def test_cli_tensorboard_and_plots(tmp_path):

@@ -9,47 +9,53 @@ import pytest
 import tensorflow as tf
 
 from trainers import losses, models, optimizers
+from trainers.build import epoch_order, load_dataset
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
-from trainers.session import (
-    TrainingListener,
-    TrainingSession,
-    epoch_order,
-    load_dataset,
+from trainers.events import (
+    Boundary,
+    EpochEnded,
+    Failed,
+    Finished,
+    OptimizerSteps,
+    RunKey,
+    Started,
+    Status,
+    Steps,
 )
+from trainers.session import TrainingSession
 
 
-class Recorder(TrainingListener):
+class Recorder:
     """Keeps every event, and lets a test wait for the first steps."""
 
     def __init__(self):
         self.events = []
+        self.keys = set()
         self.steps = []
         self.losses = []
         self.first_steps = threading.Event()
         self.paused = threading.Event()
 
-    def on_status(self, text):
-        self.events.append(("status", text))
-        if text == "Paused":
-            self.paused.set()
-
-    def on_started(self, info):
-        self.events.append(("started", info))
-
-    def on_steps(self, steps, losses):
-        self.steps.extend(steps.tolist())
-        self.losses.extend(losses.tolist())
-        self.first_steps.set()
-
-    def on_epoch_end(self, epoch, logs):
-        self.events.append(("epoch", epoch, logs))
-
-    def on_finished(self, result):
-        self.events.append(("finished", result))
-
-    def on_failed(self, message, result):
-        self.events.append(("failed", message, result))
+    def __call__(self, event):
+        self.keys.add(event.key)
+        match event:
+            case Status(text=text):
+                self.events.append(("status", text))
+                if text == "Paused":
+                    self.paused.set()
+            case Started(info=info):
+                self.events.append(("started", info))
+            case Steps(steps=steps, losses=losses):
+                self.steps.extend(steps.tolist())
+                self.losses.extend(losses.tolist())
+                self.first_steps.set()
+            case EpochEnded(epoch=epoch, logs=logs):
+                self.events.append(("epoch", epoch, logs))
+            case Finished(result=result):
+                self.events.append(("finished", result))
+            case Failed(message=message, result=result):
+                self.events.append(("failed", message, result))
 
     def kinds(self):
         return [e[0] for e in self.events if e[0] != "status"]
@@ -117,7 +123,9 @@ def test_step_losses_match_a_hand_run_loop(batch_size, steps_per_execution):
 
 def test_events_arrive_in_order_with_history():
     listener = Recorder()
-    result = TrainingSession(RunConfig(dataset="iris", epochs=4), listener).run()
+    key = RunKey(job=7, member=0)
+    result = TrainingSession(RunConfig(dataset="iris", epochs=4), listener, key=key).run()
+    assert listener.keys == {key}  # every event names the run it is about
     kinds = listener.kinds()
     assert kinds[0] == "started" and kinds[-1] == "finished"
     assert kinds.count("epoch") == 4
@@ -169,7 +177,7 @@ def test_stop_from_another_thread_keeps_the_history():
     )
     thread, box = run_in_thread(session)
     assert listener.first_steps.wait(60)
-    session.stop()
+    session.control.stop()
     thread.join(60)
     assert not thread.is_alive()
     result = box["result"]
@@ -185,12 +193,12 @@ def test_pause_holds_training_until_resume():
     )
     thread, box = run_in_thread(session)
     assert listener.first_steps.wait(60)
-    session.pause()
+    session.control.pause()
     assert listener.paused.wait(30)
     held = len(listener.steps)
     thread.join(0.5)  # while paused, half a second passes without a single new step
     assert len(listener.steps) == held and thread.is_alive()
-    session.resume()
+    session.control.resume()
     thread.join(120)
     result = box["result"]
     assert result.status == "completed"
@@ -239,19 +247,20 @@ def test_learning_rate_schedules_lower_the_rate():
         assert float(rate) < config.learning_rate()
 
 
-class Inside(TrainingListener):
+class Inside:
     def __init__(self):
         self.steps, self.norms, self.rate_steps, self.rates = [], [], [], []
         self.boundaries = []
 
-    def on_optimizer_steps(self, steps, norms, rate_steps, rates):
-        self.steps.extend(steps.tolist())
-        self.norms.extend(norms.tolist())
-        self.rate_steps.extend(rate_steps.tolist())
-        self.rates.extend(rates.tolist())
-
-    def on_boundary(self, epoch, probabilities):
-        self.boundaries.append((epoch, probabilities))
+    def __call__(self, event):
+        match event:
+            case OptimizerSteps():
+                self.steps.extend(event.steps.tolist())
+                self.norms.extend(event.update_sizes.tolist())
+                self.rate_steps.extend(event.rate_steps.tolist())
+                self.rates.extend(event.rates.tolist())
+            case Boundary(epoch=epoch, probabilities=probabilities):
+                self.boundaries.append((epoch, probabilities))
 
 
 def test_inspecting_the_optimizer_reports_every_update():

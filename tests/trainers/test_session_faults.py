@@ -6,25 +6,25 @@ import pytest
 
 from trainers import session as session_module
 from trainers.config import RunConfig
-from trainers.session import TrainingListener, TrainingSession
+from trainers.events import EpochEnded, Failed, Finished, Steps
+from trainers.session import TrainingSession
 
 
-class Events(TrainingListener):
+class Events:
     def __init__(self):
         self.kinds = []
         self.step_count = 0
 
-    def on_steps(self, steps, losses):
-        self.step_count += len(steps)
-
-    def on_epoch_end(self, epoch, logs):
-        self.kinds.append("epoch")
-
-    def on_finished(self, result):
-        self.kinds.append("finished")
-
-    def on_failed(self, message, result):
-        self.kinds.append("failed")
+    def __call__(self, event):
+        match event:
+            case Steps(steps=steps):
+                self.step_count += len(steps)
+            case EpochEnded():
+                self.kinds.append("epoch")
+            case Finished():
+                self.kinds.append("finished")
+            case Failed():
+                self.kinds.append("failed")
 
 
 # SGD on `diabetes` (MSE, batch 32, 12 steps an epoch) overflows at step 3, 4, 6 or 8 depending on

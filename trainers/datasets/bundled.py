@@ -41,3 +41,8 @@ def load_bundled(name: str) -> RawData:
         class_names,
         feature_names,
     )
+
+
+def load(info, options: dict, seed: int) -> RawData:
+    """The catalog's loader for a scikit-learn dataset (no options; the seed only splits)."""
+    return load_bundled(info.name)

@@ -106,3 +106,8 @@ GENERATORS: dict[str, Callable[[int, float, int], RawData]] = {
     "sine": sine,
     "linear_outliers": linear_outliers,
 }
+
+
+def load(info, options: dict, seed: int) -> RawData:
+    """The catalog's loader for a generated dataset: `options` holds `samples` and `noise`."""
+    return GENERATORS[info.name](options["samples"], options["noise"], seed)

@@ -157,3 +157,8 @@ def load_keras(name: str) -> RawData:
         images=True,
         source=str(keras_cache_dir()),
     )
+
+
+def load(info, options: dict, seed: int) -> RawData:
+    """The catalog's loader for a Keras dataset (no options; the seed only splits)."""
+    return load_keras(info.name)

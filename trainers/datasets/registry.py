@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from trainers.catalog import DATASETS, DatasetInfo, Param, check_all
+from trainers import catalog
+from trainers.catalog import DatasetInfo, Param, check_all
 from trainers.datasets import files
 from trainers.datasets.base import (
     Dataset,
@@ -18,12 +19,15 @@ from trainers.datasets.base import (
 )
 from trainers.errors import DatasetError
 
-_BUILT_IN = {info.name: info for info in DATASETS}
+
+def _built_in() -> dict[str, DatasetInfo]:
+    """The catalog's datasets by name, read anew: entries may be registered at run time."""
+    return {info.name: info for info in catalog.DATASETS}
 
 
-def available() -> tuple[DatasetInfo, ...]:
-    """The built-in datasets, as the catalog describes them."""
-    return DATASETS
+def available() -> list[DatasetInfo]:
+    """The built-in datasets, as the catalog describes them (the catalog's own list)."""
+    return catalog.DATASETS
 
 
 def get(
@@ -53,11 +57,12 @@ def get(
     """
     split = check_validation_split(validation_split)
     seed = check_seed(seed)
-    built_in = isinstance(name_or_path, str) and name_or_path in _BUILT_IN
+    entries = _built_in()
+    built_in = isinstance(name_or_path, str) and name_or_path in entries
     path = None if built_in else Path(name_or_path).expanduser()
     try:
         if built_in:
-            info = _BUILT_IN[name_or_path]
+            info = entries[name_or_path]
             raw = _load_built_in(info, seed, target, options)
             raw.description = raw.description or info.description
             return build_dataset(raw, info.name, validation_split=split, seed=seed)
@@ -88,19 +93,8 @@ def _load_built_in(info: DatasetInfo, seed: int, target, options: dict) -> RawDa
             f"{info.display_name} is a built-in dataset; `target` only applies to CSV files. "
             f"Received: target={target!r}"
         )
-    if info.kind == "generated":
-        values = {**info.defaults(), **_checked(info.params, options, info)}
-        from trainers.datasets.generated import GENERATORS
-
-        return GENERATORS[info.name](values["samples"], values["noise"], seed)
-    _checked(info.params, options, info)
-    if info.kind == "scikit-learn":
-        from trainers.datasets.bundled import load_bundled
-
-        return load_bundled(info.name)
-    from trainers.datasets.keras_data import load_keras
-
-    return load_keras(info.name)
+    values = {**info.defaults(), **_checked(info.params, options, info)}
+    return info.load()(info, values, seed)
 
 
 def _checked(params: tuple[Param, ...], values: dict, owner: DatasetInfo | str) -> dict:
@@ -122,7 +116,7 @@ def _load_file(path: Path, target, options: dict) -> RawData:
         ) from exc
     if not exists:
         if not suffix and os.sep not in str(path) and "/" not in str(path):
-            known = ", ".join(sorted(_BUILT_IN))
+            known = ", ".join(sorted(_built_in()))
             raise DatasetError(
                 f"Unknown dataset {quoted(str(path))}: it is neither a built-in dataset ({known}) "
                 "nor an existing file or folder."

@@ -10,6 +10,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from trainers import compat
 from trainers.catalog import loss_info
 
 # Keyword arguments every loss takes from `keras.losses.Loss`, next to its own options.
@@ -48,7 +49,7 @@ class CatalogLoss(keras.losses.Loss):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["dtype"] = self._dtype_policy.name if self._dtype_requested else None
+        config["dtype"] = compat.dtype_policy_name(self) if self._dtype_requested else None
         config.update(self.options())
         return config
 

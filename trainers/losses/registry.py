@@ -1,34 +1,19 @@
-"""The one map from a loss's catalog name to its Keras class, read by the GUI and the CLI."""
+"""The one map from a loss's catalog name to its Keras class, read by the GUI and the CLI.
+
+The classes are named by their catalog entries and imported when first asked for.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import keras
 
 from trainers import catalog
 from trainers.losses.base import BASE_KEYWORDS
-from trainers.losses.crossentropy import (
-    BinaryCrossentropy,
-    CategoricalCrossentropy,
-    SparseCategoricalCrossentropy,
-)
-from trainers.losses.regression import (
-    Huber,
-    MeanAbsoluteError,
-    MeanSquaredError,
-    RootMeanSquaredError,
-    SmoothL1,
-)
 
-CLASSES: dict[str, type[keras.losses.Loss]] = {
-    "mse": MeanSquaredError,
-    "mae": MeanAbsoluteError,
-    "rmse": RootMeanSquaredError,
-    "smooth_l1": SmoothL1,
-    "huber": Huber,
-    "binary_crossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}
+CLASSES: Mapping[str, type[keras.losses.Loss]] = catalog.Implementations(catalog.LOSSES)
+"""`name -> class` for every loss in the catalog (a live view: registered ones included)."""
 
 
 def get(name: str, /, **options) -> keras.losses.Loss:
@@ -41,11 +26,12 @@ def get(name: str, /, **options) -> keras.losses.Loss:
     info = catalog.loss_info(name)
     own = {k: v for k, v in options.items() if k not in BASE_KEYWORDS}
     catalog.check_all(info.params, own, owner=name)
-    return CLASSES[name](**options)
+    return info.load()(**options)
 
 
-def available() -> tuple[catalog.LossInfo, ...]:
-    """Every loss as the catalog describes it: name, equation, tasks and options."""
+def available() -> list[catalog.LossInfo]:
+    """Every loss as the catalog describes it: name, equation, tasks and options (the
+    catalog's own list, registered losses included)."""
     return catalog.LOSSES
 
 

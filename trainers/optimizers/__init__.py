@@ -2,7 +2,7 @@
 
 `get(name, **hyperparameters)` builds one by name and `available()` describes them all; the
 classes are registered with Keras under the package "descent", so a saved `.keras` model that
-uses one reloads after `import trainers`.
+uses one reloads after `import trainers.keras_objects`.
 """
 
 from trainers.optimizers.adadelta import Adadelta

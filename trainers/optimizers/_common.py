@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from trainers import compat
 from trainers.catalog import optimizer_info
 
 
@@ -29,14 +30,35 @@ class DescentOptimizer(keras.optimizers.Optimizer):
     Keras's cross-replica merge, and the recorder compares weights instead.
     """
 
+    catalog_name = ""
+    """The optimizer's entry in `trainers.catalog`: its hyperparameters, ranges and defaults."""
     _size_sink = None
     _step_sizes: list | None = None  # a list only while an apply() with a sink runs
 
+    def __init__(self, learning_rate, **kwargs):
+        """Check the catalog's hyperparameters of `catalog_name` in `kwargs` (a ValueError
+        names the one out of range), keep them as attributes, and pass the learning rate and
+        Keras's own keywords (`name`, `clipnorm`, ...) on to Keras's optimizer."""
+        own = {p.name for p in optimizer_info(self.catalog_name).params} - {"learning_rate"}
+        values = {name: kwargs.pop(name) for name in own if name in kwargs}
+        hp = checked(self.catalog_name, type(self).__name__, learning_rate=learning_rate, **values)
+        super().__init__(learning_rate=hp.pop("learning_rate"), **kwargs)
+        for name, value in hp.items():
+            setattr(self, name, value)
+
+    def get_config(self):
+        """Keras's config plus every catalog hyperparameter, so `from_config` round-trips."""
+        config = super().get_config()
+        for param in optimizer_info(self.catalog_name).params:
+            if param.name != "learning_rate":
+                config[param.name] = getattr(self, param.name)
+        return config
+
     def record_update_sizes(self, sink) -> None:
         """Write half the squared size of every update into the scalar variable `sink`."""
-        # Set past Keras's attribute tracking: tracked, `sink` would become one of the
-        # optimizer's own variables, and be saved with its state.
-        object.__setattr__(self, "_size_sink", sink)
+        # Untracked: tracked, `sink` would become one of the optimizer's own variables, and be
+        # saved with its state.
+        compat.set_untracked(self, "_size_sink", sink)
 
     def assign_sub(self, variable, value):
         super().assign_sub(variable, value)
@@ -48,12 +70,12 @@ class DescentOptimizer(keras.optimizers.Optimizer):
     def apply(self, grads, trainable_variables=None):
         if self._size_sink is None:
             return super().apply(grads, trainable_variables)
-        object.__setattr__(self, "_step_sizes", [])
+        compat.set_untracked(self, "_step_sizes", [])
         try:
             result = super().apply(grads, trainable_variables)
             parts = self._step_sizes
         finally:
-            object.__setattr__(self, "_step_sizes", None)
+            compat.set_untracked(self, "_step_sizes", None)
         self._size_sink.assign(ops.sum(ops.stack(parts)) if parts else 0.0)
         return result
 

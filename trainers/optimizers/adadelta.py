@@ -7,7 +7,6 @@ from keras import ops
 
 from trainers.optimizers._common import (
     DescentOptimizer,
-    checked,
     current_state,
     defaults,
     median_over_weights,
@@ -44,6 +43,8 @@ class Adadelta(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "adadelta"
+
     def __init__(
         self,
         learning_rate=_DEFAULTS["learning_rate"],
@@ -51,16 +52,7 @@ class Adadelta(DescentOptimizer):
         epsilon=_DEFAULTS["epsilon"],
         **kwargs,
     ):
-        hp = checked(
-            "adadelta",
-            type(self).__name__,
-            learning_rate=learning_rate,
-            rho=rho,
-            epsilon=epsilon,
-        )
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
-        self.rho = hp["rho"]
-        self.epsilon = hp["epsilon"]
+        super().__init__(learning_rate=learning_rate, rho=rho, epsilon=epsilon, **kwargs)
 
     def build(self, var_list):
         """Create the running averages of squared gradients `a` and squared updates `d`."""
@@ -88,11 +80,6 @@ class Adadelta(DescentOptimizer):
         u = ops.multiply(ratio, gradient)
         self.assign_add(d, ops.multiply(ops.subtract(ops.square(u), d), 1.0 - rho))
         self.assign_sub(variable, ops.multiply(lr, u))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"rho": self.rho, "epsilon": self.epsilon})
-        return config
 
     def effective_learning_rate(self):
         """`learning_rate * sqrt(d + epsilon) / sqrt(a + epsilon)` median over weights."""

@@ -7,7 +7,6 @@ from keras import ops
 
 from trainers.optimizers._common import (
     DescentOptimizer,
-    checked,
     current_state,
     defaults,
     median_over_weights,
@@ -41,6 +40,8 @@ class Adagrad(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "adagrad"
+
     def __init__(
         self,
         learning_rate=_DEFAULTS["learning_rate"],
@@ -48,16 +49,12 @@ class Adagrad(DescentOptimizer):
         epsilon=_DEFAULTS["epsilon"],
         **kwargs,
     ):
-        hp = checked(
-            "adagrad",
-            type(self).__name__,
+        super().__init__(
             learning_rate=learning_rate,
             initial_accumulator_value=initial_accumulator_value,
             epsilon=epsilon,
+            **kwargs,
         )
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
-        self.initial_accumulator_value = hp["initial_accumulator_value"]
-        self.epsilon = hp["epsilon"]
 
     def build(self, var_list):
         """Create the sum of squared gradients `s`, one tensor at s0 per model variable."""
@@ -80,16 +77,6 @@ class Adagrad(DescentOptimizer):
         self.assign_add(s, ops.square(gradient))  # in place: one operation fewer than s + g * g
         step = ops.divide(ops.multiply(lr, gradient), ops.add(ops.sqrt(s), epsilon))
         self.assign_sub(variable, step)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon,
-            }
-        )
-        return config
 
     def effective_learning_rate(self):
         """`learning_rate / (sqrt(s) + epsilon)` median over weights, from the current `s`."""

@@ -7,7 +7,6 @@ from keras import ops
 
 from trainers.optimizers._common import (
     DescentOptimizer,
-    checked,
     current_state,
     defaults,
     median_over_weights,
@@ -47,6 +46,8 @@ class Adam(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "adam"
+
     def __init__(
         self,
         learning_rate=_DEFAULTS["learning_rate"],
@@ -55,18 +56,9 @@ class Adam(DescentOptimizer):
         epsilon=_DEFAULTS["epsilon"],
         **kwargs,
     ):
-        hp = checked(
-            "adam",
-            type(self).__name__,
-            learning_rate=learning_rate,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
+        super().__init__(
+            learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs
         )
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
-        self.beta_1 = hp["beta_1"]
-        self.beta_2 = hp["beta_2"]
-        self.epsilon = hp["epsilon"]
 
     def build(self, var_list):
         """Create the averages of gradients `m` and of squared gradients `v`, zero."""
@@ -106,11 +98,6 @@ class Adam(DescentOptimizer):
             ops.multiply(m, rate), ops.add(ops.multiply(ops.sqrt(v), root_scale), epsilon)
         )
         self.assign_sub(variable, step)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config
 
     def effective_learning_rate(self):
         """`learning_rate / (sqrt(v_hat) + epsilon)`, the rate applied to `m_hat`, median over

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import DescentOptimizer, checked, defaults
+from trainers.optimizers._common import DescentOptimizer, defaults
 
 _DEFAULTS = defaults("momentum")
 
@@ -40,6 +40,8 @@ class Momentum(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "momentum"
+
     def __init__(
         self,
         learning_rate=_DEFAULTS["learning_rate"],
@@ -47,16 +49,7 @@ class Momentum(DescentOptimizer):
         ewma=_DEFAULTS["ewma"],
         **kwargs,
     ):
-        hp = checked(
-            "momentum",
-            type(self).__name__,
-            learning_rate=learning_rate,
-            momentum=momentum,
-            ewma=ewma,
-        )
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
-        self.momentum = hp["momentum"]
-        self.ewma = hp["ewma"]
+        super().__init__(learning_rate=learning_rate, momentum=momentum, ewma=ewma, **kwargs)
 
     def build(self, var_list):
         """Create the velocity `v`, one zero tensor per model variable."""
@@ -79,11 +72,6 @@ class Momentum(DescentOptimizer):
         else:  # heavy-ball adds it whole
             self.assign(v, ops.add(ops.multiply(beta, v), gradient))
         self.assign_sub(variable, ops.multiply(lr, v))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"momentum": self.momentum, "ewma": self.ewma})
-        return config
 
     def effective_learning_rate(self):
         """The step size per unit of `v`, the same for every weight: `learning_rate` itself."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import DescentOptimizer, checked, defaults
+from trainers.optimizers._common import DescentOptimizer, defaults
 
 _DEFAULTS = defaults("nesterov")
 
@@ -43,6 +43,8 @@ class Nesterov(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "nesterov"
+
     def __init__(
         self,
         learning_rate=_DEFAULTS["learning_rate"],
@@ -50,16 +52,7 @@ class Nesterov(DescentOptimizer):
         ewma=_DEFAULTS["ewma"],
         **kwargs,
     ):
-        hp = checked(
-            "nesterov",
-            type(self).__name__,
-            learning_rate=learning_rate,
-            momentum=momentum,
-            ewma=ewma,
-        )
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
-        self.momentum = hp["momentum"]
-        self.ewma = hp["ewma"]
+        super().__init__(learning_rate=learning_rate, momentum=momentum, ewma=ewma, **kwargs)
 
     def build(self, var_list):
         """Create the velocity `v`, one zero tensor per model variable."""
@@ -82,11 +75,6 @@ class Nesterov(DescentOptimizer):
         self.assign(v, new_v)
         look_ahead = ops.add(ops.multiply(beta, new_v), weighted_gradient)
         self.assign_sub(variable, ops.multiply(lr, look_ahead))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"momentum": self.momentum, "ewma": self.ewma})
-        return config
 
     def effective_learning_rate(self):
         """The step size per unit of the look-ahead direction, the same for every weight:

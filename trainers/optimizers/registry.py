@@ -1,32 +1,23 @@
 """The one map from an optimizer's name to its class, read by the window and the CLI alike.
 
-Names and hyperparameters are described in `trainers.catalog` (no TensorFlow needed to read
-them); this module pairs each catalog entry with the Keras class that implements it. A new
-optimizer is one new file, one catalog entry and one line in `CLASSES`.
+Names, hyperparameters and the class that implements each optimizer are described in
+`trainers.catalog` (no TensorFlow needed to read them); `CLASSES` is a live view of it that
+imports a class when it is first asked for. A new optimizer is one new file and one catalog
+entry; one registered at run time (`trainers.catalog.register`) is found here too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import keras
 
-from trainers.catalog import OPTIMIZERS, OptimizerInfo, optimizer_info
-from trainers.optimizers.adadelta import Adadelta
-from trainers.optimizers.adagrad import Adagrad
-from trainers.optimizers.adam import Adam
-from trainers.optimizers.momentum import Momentum
-from trainers.optimizers.nesterov import Nesterov
-from trainers.optimizers.rmsprop import RMSprop
-from trainers.optimizers.sgd import SGD
+from trainers import catalog
+from trainers.catalog import OptimizerInfo
 
-CLASSES: dict[str, type[keras.optimizers.Optimizer]] = {
-    "sgd": SGD,
-    "momentum": Momentum,
-    "nesterov": Nesterov,
-    "adagrad": Adagrad,
-    "adadelta": Adadelta,
-    "rmsprop": RMSprop,
-    "adam": Adam,
-}
+CLASSES: Mapping[str, type[keras.optimizers.Optimizer]] = catalog.Implementations(
+    catalog.OPTIMIZERS
+)
 
 
 def get(name: str, /, **hyperparameters) -> keras.optimizers.Optimizer:
@@ -37,10 +28,9 @@ def get(name: str, /, **hyperparameters) -> keras.optimizers.Optimizer:
     Raises ValueError listing the known names for an unknown `name`, and naming the argument
     and the value received for an out-of-range one.
     """
-    info = optimizer_info(name)
-    return CLASSES[info.name](**hyperparameters)
+    return catalog.optimizer_info(name).load()(**hyperparameters)
 
 
 def available() -> list[OptimizerInfo]:
     """Every optimizer on offer, in display order, with its equation and hyperparameters."""
-    return list(OPTIMIZERS)
+    return list(catalog.OPTIMIZERS)

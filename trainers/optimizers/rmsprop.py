@@ -7,7 +7,6 @@ from keras import ops
 
 from trainers.optimizers._common import (
     DescentOptimizer,
-    checked,
     current_state,
     defaults,
     median_over_weights,
@@ -41,6 +40,8 @@ class RMSprop(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "rmsprop"
+
     def __init__(
         self,
         learning_rate=_DEFAULTS["learning_rate"],
@@ -48,16 +49,7 @@ class RMSprop(DescentOptimizer):
         epsilon=_DEFAULTS["epsilon"],
         **kwargs,
     ):
-        hp = checked(
-            "rmsprop",
-            type(self).__name__,
-            learning_rate=learning_rate,
-            rho=rho,
-            epsilon=epsilon,
-        )
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
-        self.rho = hp["rho"]
-        self.epsilon = hp["epsilon"]
+        super().__init__(learning_rate=learning_rate, rho=rho, epsilon=epsilon, **kwargs)
 
     def build(self, var_list):
         """Create the running average of squared gradients `s`, zero, per model variable."""
@@ -78,11 +70,6 @@ class RMSprop(DescentOptimizer):
         self.assign_add(s, ops.multiply(ops.subtract(ops.square(gradient), s), 1.0 - rho))
         step = ops.divide(ops.multiply(lr, gradient), ops.add(ops.sqrt(s), epsilon))
         self.assign_sub(variable, step)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"rho": self.rho, "epsilon": self.epsilon})
-        return config
 
     def effective_learning_rate(self):
         """`learning_rate / (sqrt(s) + epsilon)` median over weights, from the current `s`."""

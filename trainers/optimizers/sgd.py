@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import DescentOptimizer, checked, defaults
+from trainers.optimizers._common import DescentOptimizer, defaults
 
 _DEFAULTS = defaults("sgd")
 
@@ -31,9 +31,10 @@ class SGD(DescentOptimizer):
             `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
+    catalog_name = "sgd"
+
     def __init__(self, learning_rate=_DEFAULTS["learning_rate"], **kwargs):
-        hp = checked("sgd", type(self).__name__, learning_rate=learning_rate)
-        super().__init__(learning_rate=hp["learning_rate"], **kwargs)
+        super().__init__(learning_rate=learning_rate, **kwargs)
 
     def build(self, var_list):
         """SGD keeps no state of its own: only the base class's bookkeeping is set up."""

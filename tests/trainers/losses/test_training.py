@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-import trainers  # noqa: F401  (registers our classes, as the application does)
+import trainers.keras_objects  # noqa: F401  (registers our classes, as the application does)
 from trainers import losses
 
 

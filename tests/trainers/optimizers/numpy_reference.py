@@ -99,14 +99,3 @@ def adam(w0, grads, learning_rate, beta_1, beta_2, epsilon):
         w = w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
         path.append(w)
     return path
-
-
-RULES = {
-    "sgd": sgd,
-    "momentum": momentum,
-    "nesterov": nesterov,
-    "adagrad": adagrad,
-    "adadelta": adadelta,
-    "rmsprop": rmsprop,
-    "adam": adam,
-}

@@ -6,17 +6,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-# Every hyperparameter away from its default, so a round-trip that drops one is noticed.
-NON_DEFAULT = {
-    "sgd": {"learning_rate": 0.2},
-    "momentum": {"learning_rate": 0.05, "momentum": 0.7, "ewma": False},
-    "nesterov": {"learning_rate": 0.05, "momentum": 0.6, "ewma": False},
-    "adagrad": {"learning_rate": 0.2, "initial_accumulator_value": 0.1, "epsilon": 1e-5},
-    "adadelta": {"learning_rate": 0.5, "rho": 0.9, "epsilon": 1e-6},
-    "rmsprop": {"learning_rate": 0.002, "rho": 0.8, "epsilon": 1e-6},
-    "adam": {"learning_rate": 0.002, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6},
-}
-
 
 def gradient_sequence(steps: int, shape=(3, 2), seed: int = 0) -> np.ndarray:
     """`steps` gradients that vary in size and sign, like a noisy descent: float32."""

@@ -6,7 +6,8 @@ import inspect
 import keras
 import pytest
 
-from tests.trainers.optimizers.support import NON_DEFAULT
+from tests.trainers.optimizers import conformance
+from tests.trainers.optimizers.records import record
 from trainers import catalog, optimizers
 
 NAMES = [info.name for info in catalog.OPTIMIZERS]
@@ -34,16 +35,14 @@ def test_get_refuses_an_unknown_name_and_lists_the_known_ones():
         assert name in str(error.value)
 
 
+def test_every_catalog_optimizer_has_a_test_record():
+    for name in NAMES:
+        assert record(name).cases, f"{name}: its record names no case to check the rule on"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_defaults_come_from_the_catalog(name):
-    info = catalog.optimizer_info(name)
-    cls = optimizers.CLASSES[name]
-    signature = inspect.signature(cls.__init__).parameters
-    config = cls().get_config()
-    for param in info.params:
-        assert signature[param.name].default == param.default
-        assert config[param.name] == pytest.approx(param.default)
-    assert "kwargs" in signature  # Keras's base keywords pass through
+    conformance.check_defaults_from_catalog(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,20 +56,12 @@ def test_docstring_states_rule_reference_and_every_argument(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_get_config_from_config_round_trip(name):
-    optimizer = optimizers.get(name, clipnorm=1.5, name=f"my_{name}", **NON_DEFAULT[name])
-    config = optimizer.get_config()
-    for key, value in NON_DEFAULT[name].items():
-        assert config[key] == pytest.approx(value)
-    assert config["clipnorm"] == 1.5 and config["name"] == f"my_{name}"
-
-    restored = type(optimizer).from_config(copy.deepcopy(config))
-    assert type(restored) is type(optimizer)
-    assert restored.get_config() == config
+    conformance.check_config_round_trip(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_keras_serialize_deserialize_round_trip(name):
-    optimizer = optimizers.get(name, **NON_DEFAULT[name])
+    optimizer = optimizers.get(name, **record(name).non_default)
     serialized = keras.optimizers.serialize(optimizer)
     assert serialized["registered_name"] == f"descent>{type(optimizer).__name__}"
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.trainers.optimizers import conformance
 from trainers import optimizers
 
 
@@ -70,17 +71,7 @@ def test_each_weight_counts_once_across_variables():
 
 @pytest.mark.parametrize("name", list(optimizers.CLASSES))
 def test_traces_under_xla_and_reads_before_build(name):
-    optimizer = optimizers.get(name)
-    before = float(optimizer.effective_learning_rate())
-    assert np.isfinite(before) and before > 0
-
-    variable = keras.Variable(np.ones((2, 2), dtype=np.float32))
-    optimizer.build([variable])
-    # Before the first step the built state is the initial one: the same reading.
-    assert float(optimizer.effective_learning_rate()) == pytest.approx(before, rel=1e-6)
-    optimizer.apply_gradients([(tf.fill((2, 2), 0.3), variable)])
-    read = tf.function(optimizer.effective_learning_rate, jit_compile=True)
-    assert float(read()) == pytest.approx(float(optimizer.effective_learning_rate()), rel=1e-6)
+    conformance.check_effective_rate(name)
 
 
 def test_large_models_read_an_even_sample_close_to_the_full_median():

@@ -10,17 +10,17 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tests.trainers.optimizers.support import NON_DEFAULT
+from tests.trainers.optimizers.records import record
 from trainers import optimizers
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# Runs in a fresh interpreter, where only `import trainers` registers our classes with Keras.
+# Runs in a fresh interpreter, where only `import trainers.keras_objects` registers our classes.
 LOADER = textwrap.dedent(
     """
     import json, sys
     import keras
-    import trainers  # registers the "descent>..." classes
+    import trainers.keras_objects  # registers the "descent>..." classes
 
     report = {}
     for name, path in json.loads(sys.argv[1]).items():
@@ -44,7 +44,7 @@ def test_saved_models_reload_in_a_fresh_process(tmp_path):
     paths = {}
     for name, cls in optimizers.CLASSES.items():
         model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        model.compile(optimizer=cls(**NON_DEFAULT[name]), loss="mse")
+        model.compile(optimizer=cls(**record(name).non_default), loss="mse")
         model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # two steps: state is not zero
         paths[name] = str(tmp_path / f"{name}.keras")
         model.save(paths[name])

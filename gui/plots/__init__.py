@@ -1,0 +1,47 @@
+"""The window's plots and what they draw from: buffers, the moving average, one decimation, the
+theme. Each plot is made once and redrawn from the window's frame timer when it is `dirty`."""
+
+from gui.plots.curves import (
+    ENVELOPE_BLOCK,
+    CurveBuffer,
+    DecimatedCurve,
+    Envelope,
+    ema,
+    smoothing_alpha,
+    visible_points,
+)
+from gui.plots.epoch_plot import EpochPlot
+from gui.plots.step_plot import LogStepPlot, StepLossPlot
+from gui.plots.theme import (
+    COLORS,
+    DASHES,
+    PALETTE,
+    RAW_ALPHA,
+    add_legend,
+    place_legend,
+    run_style,
+    set_title,
+    themed,
+)
+
+__all__ = [
+    "ENVELOPE_BLOCK",
+    "COLORS",
+    "DASHES",
+    "PALETTE",
+    "RAW_ALPHA",
+    "CurveBuffer",
+    "DecimatedCurve",
+    "Envelope",
+    "EpochPlot",
+    "LogStepPlot",
+    "StepLossPlot",
+    "add_legend",
+    "ema",
+    "place_legend",
+    "run_style",
+    "set_title",
+    "smoothing_alpha",
+    "themed",
+    "visible_points",
+]

@@ -1,0 +1,7 @@
+"""Small widgets and helpers that several of the window's panels share: stable names, colour
+icons, the message banner, catalog forms and number cells."""
+
+from gui.widgets.icons import color_square, swatch
+from gui.widgets.naming import named
+
+__all__ = ["color_square", "named", "swatch"]

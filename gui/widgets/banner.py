@@ -1,0 +1,52 @@
+"""The message banner above a tab's plots: one line or paragraph of info, warning or error.
+
+A message never replaces the curves: it sits above them until dismissed or replaced, so a
+failed run still shows what it drew. The main window and the Compare tab each have one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+
+from gui.widgets.naming import named
+
+SEVERITY_STYLE = {
+    "info": "background: rgba(40, 120, 220, 40); border: 1px solid rgba(40, 120, 220, 120);",
+    "warning": "background: rgba(230, 160, 20, 60); border: 1px solid rgba(230, 160, 20, 160);",
+    "error": "background: rgba(220, 50, 50, 50); border: 1px solid rgba(220, 50, 50, 160);",
+}
+
+
+class MessageBanner(QFrame):
+    """A dismissable message; `show_message(text, severity)` with info, warning or error.
+
+    Its label is `label` (object name `<name>Label`), its close button `<name>CloseButton`.
+    """
+
+    def __init__(self, object_name: str = "messageFrame", parent=None) -> None:
+        super().__init__(parent)
+        named(self, object_name, "Message")
+        stem = object_name.removesuffix("Frame")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        self.label = named(QLabel(), f"{stem}Label", "Message")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = named(QToolButton(), f"{stem}CloseButton", "Dismiss message")
+        close.setText("\u2715")
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def show_message(self, text: str, severity: str = "info") -> None:
+        """Show `text`: info, warning or error. The curves below stay."""
+        self.label.setText(text)
+        self.label.setProperty("severity", severity)
+        self.setStyleSheet(f"#{self.objectName()} {{ {SEVERITY_STYLE[severity]} }}")
+        self.show()
+
+    @property
+    def severity(self) -> str:
+        return str(self.label.property("severity") or "")

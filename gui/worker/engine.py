@@ -1,0 +1,335 @@
+"""The one worker that owns the training thread.
+
+`TrainingWorker` runs on a dedicated `EngineThread`: it imports TensorFlow there (so the window
+never waits for it), then builds, compiles, trains and saves every model on that same thread,
+since Keras and TensorFlow keep per-thread state. It talks to the window only through signals:
+the engine's events (`trainers.events`) travel in batches through the one `sig_events`, held and
+merged about once a frame by an `EventRelay`, so a fast run never floods the UI thread.
+
+Each run or comparison is a job with its own number, returned by `request_run` and
+`request_compare`; its events carry that number in their key, so each view takes the events of
+its own job. Events about the worker itself (loading the engine, the run library) come as job 0.
+
+The thread's whole life is one Python call, `TrainingWorker.serve()`, which takes jobs from a
+queue, so the thread keeps one Python thread state from start to end. Running each job as a
+queued slot on the thread's event loop crashed TensorFlow's graph building here (SIGSEGV in
+take_gil, under PySide6 6.12, which also corrupts reference counts on cross-thread emits: see
+pyproject.toml); this shape has not. Requests and the controls (`stop`, `pause`, `resume`, which
+act on the job in progress through its `trainers.control.JobControl`) are plain thread-safe
+calls.
+
+Every run and compare run is recorded in the run library (`trainers.runs`) by a connection this
+thread opens and alone uses; `set_runs_dir` chooses the library's folder for the next run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from gui.worker import collector
+from gui.worker.relay import EventRelay
+from trainers.control import JobControl
+from trainers.events import Failed, Finished, JobFinished, RunKey, Status, tee
+
+BOUNDARY_RESOLUTION = 60
+WORKER = RunKey(0, None)
+"""The key of events about the worker itself (the engine loading, the run library)."""
+
+
+class TrainingWorker(QObject):
+    """Runs the engine on its own thread and reports through `sig_*` signals."""
+
+    sig_ready = Signal(str)
+    """The engine is imported; the argument names the device training will use."""
+    sig_events = Signal(object)
+    """A batch (list) of `trainers.events` events, in the order the engine reported them."""
+    sig_dataset = Signal(object)
+    """A dataset description: dict with summary, task, n_classes, columns; or error."""
+    sig_saved = Signal(str, str)
+    """A run was saved: the folder, and an error message ('' when all went well)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._control: JobControl | None = None
+        self._busy = threading.Event()
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._numbers = itertools.count(1)
+        self._runs_dir: str | None = None  # None: the default folder (see trainers.runs)
+        self._tensorboard_dir: str | None = None  # None: no TensorBoard logs
+        self._library = None  # opened on the engine thread, for the folder in _library_dir
+        self._library_dir: str | None = None
+        self._recorded = None  # (RunResult, RunRecorder) of the last run, to note a saved model
+        self._relay = EventRelay(self.sig_events.emit)
+        self.ready = False  # True once the engine is imported (sig_ready has been sent)
+
+    # ------------------------------------------------------------------- requests, any thread
+    def request_run(self, config) -> int | None:
+        """Queue a run of `config`; its job number, or None (nothing queued) while a job is in
+        progress."""
+        return self._request(self._run, config)
+
+    def request_compare(self, runs: list, target_loss: float | None = None) -> int | None:
+        """Queue a comparison of (label, RunConfig) runs, trained one after another; its job
+        number, or None while a job is in progress."""
+        return self._request(self._compare, runs, target_loss)
+
+    def _request(self, function, *args) -> int | None:
+        with self._lock:
+            if self._busy.is_set():
+                return None
+            self._busy.set()  # here, so a second click before the thread picks it up is refused
+            job = next(self._numbers)
+            self._control = JobControl()
+            self._jobs.put((function, (RunKey(job, None), self._control, *args)))
+        return job
+
+    def request_describe(self, request: dict) -> None:
+        self._jobs.put((self._describe_dataset, (request,)))
+
+    def request_save(self, result, folder: str) -> None:
+        self._jobs.put((self._save_run, (result, folder)))
+
+    def set_tensorboard_dir(self, folder: str | None) -> None:
+        """Write TensorBoard logs of the next runs, each in its own sub-folder of `folder`
+        (None: write none)."""
+        with self._lock:
+            self._tensorboard_dir = folder or None
+
+    def set_runs_dir(self, folder: str | None) -> None:
+        """Record the next runs in the library in `folder` (None: the default folder)."""
+        with self._lock:
+            self._runs_dir = folder or None
+
+    def request_quit(self) -> None:
+        """End `serve()` after the job in progress (stop a run first to make that quick)."""
+        self._jobs.put(None)
+
+    def serve(self) -> None:
+        """The body of the training thread: load the engine, then do jobs until told to quit."""
+        self._initialize()
+        while (job := self._jobs.get()) is not None:
+            function, args = job
+            key = args[0] if args and isinstance(args[0], RunKey) else WORKER
+            try:
+                function(*args)
+            except Exception as exc:  # never let an exception kill the worker thread
+                traceback.print_exc()  # for a bug report; the user gets one readable line
+                self._done()
+                self._relay(
+                    Failed(
+                        key,
+                        f"Something went wrong ({type(exc).__name__}: {exc}). Try again; if it "
+                        f"happens again, please report it with these settings.",
+                    )
+                )
+        if self._library is not None:
+            self._library.close()
+
+    # ----------------------------------------------------------- thread-safe, from any thread
+    def stop(self) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.stop()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.resume()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy.is_set()
+
+    # ------------------------------------------------------------- jobs, on the worker thread
+    def _done(self) -> None:
+        """The job in progress is over: the next request may be queued."""
+        with self._lock:
+            self._control = None
+        self._busy.clear()
+
+    def _initialize(self) -> None:
+        """Import the engine (TensorFlow, ~3 s) and say which device it found."""
+        try:
+            self._relay(Status(WORKER, "Preparing TensorFlow..."))
+            import trainers.keras_objects  # noqa: F401  (TensorFlow, Keras, our classes)
+            from trainers.build import device_description
+
+            # TensorFlow and Keras are alive until exit: keep full collections from walking them.
+            collector.freeze_long_lived()
+            device = device_description()
+            self.ready = True
+            self.sig_ready.emit(device)
+        except Exception as exc:  # a broken install must still end in a readable message
+            self._relay(Failed(WORKER, f"TensorFlow could not be loaded: {exc}"))
+
+    def _describe_dataset(self, request: dict) -> None:
+        """Load a dataset to describe it (summary line, task, classes, CSV columns)."""
+        from trainers import datasets
+        from trainers.errors import DescentError
+
+        try:
+            data = datasets.get(
+                request["dataset"],
+                validation_split=request.get("validation_split", 0.2),
+                seed=request.get("seed", 0),
+                target=request.get("target"),
+                **request.get("options", {}),
+            )
+        except DescentError as exc:
+            self.sig_dataset.emit({"request": request, "error": str(exc)})
+            return
+        except Exception as exc:  # an unexpected loader failure is still a message
+            self.sig_dataset.emit({"request": request, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        self.sig_dataset.emit(
+            {
+                "request": request,
+                "summary": data.summary(),
+                "task": data.task,
+                "n_classes": data.n_classes,
+                "input_shape": tuple(data.input_shape),
+                "dataset": data,
+            }
+        )
+
+    def _open_library(self):
+        """The run library for the folder now chosen, opened on this thread; None (and a
+        status message) when it cannot be opened: the run then trains unrecorded."""
+        from trainers.runs import RunLibrary, RunLibraryError
+
+        with self._lock:
+            folder = self._runs_dir
+        if self._library is not None and self._library_dir == folder:
+            return self._library
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+        try:
+            self._library = RunLibrary(folder)
+            self._library_dir = folder
+        except RunLibraryError as exc:
+            self._relay(Status(WORKER, f"This run is not recorded: {exc}"))
+        return self._library
+
+    def _listener(self, ends, recording):
+        """The job's listener: the run library first, then the relay to the window. The job is
+        marked done before the event that `ends(event)` says ends it goes out, so a Train
+        pressed the moment a run ends queues behind this job's clean-up, not refused as busy."""
+
+        def relay(event) -> None:
+            if ends(event):
+                self._done()
+            self._relay(event)
+
+        return tee(recording, relay)
+
+    def _warn_unrecorded(self, recording) -> None:
+        if recording is not None and recording.error:
+            text = f"The run library missed part of this run: {recording.error}"
+            self._relay(Status(WORKER, text))
+
+    def _run(self, key: RunKey, control: JobControl, config) -> None:
+        """Train `config` (a RunConfig) to the end; `request_run` let only one in."""
+        from trainers.errors import DescentError
+        from trainers.runs import LibraryRecording
+        from trainers.session import TrainingSession
+
+        library = self._open_library()
+        recording = None if library is None else LibraryRecording(library, source="window")
+        with self._lock:
+            logs = self._tensorboard_dir
+        if logs is not None:
+            from trainers.exports import run_log_folder
+
+            logs = run_log_folder(logs, config)
+        member = RunKey(key.job, 0)
+        session = TrainingSession(
+            config,
+            self._listener(lambda e: isinstance(e, Finished | Failed), recording),
+            key=member,
+            control=control,
+            inspect_optimizer=True,
+            boundary_resolution=BOUNDARY_RESOLUTION,
+            tensorboard_dir=logs,
+        )
+        try:
+            session.run()
+        except DescentError:
+            pass  # the listener has already sent `Failed` with the message
+        finally:
+            if recording is not None:
+                self._recorded = (session.result, recording.recorder_for(member))
+                self._warn_unrecorded(recording)
+            self._done()
+
+    def _compare(self, key: RunKey, control: JobControl, runs: list, target_loss) -> None:
+        """Train each (label, config) in turn from the same seed, reporting as they go."""
+        from trainers.compare import CompareSession
+        from trainers.errors import DescentError
+        from trainers.runs import LibraryRecording
+
+        library = self._open_library()
+        recording = (
+            None
+            if library is None
+            else LibraryRecording(library, kind="compare", source="window")
+        )
+        listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
+        session = CompareSession(runs, listener, target_loss, key=key, control=control)
+        try:
+            session.run()
+        except DescentError as exc:
+            self._done()
+            self._relay(Failed(key, str(exc)))
+            self._relay(JobFinished(key, ()))
+        finally:
+            self._warn_unrecorded(recording)
+            self._done()
+
+    def _save_run(self, result, folder: str) -> None:
+        """Write a finished run (curves, config, model) into `folder`."""
+        from trainers.errors import DescentError
+        from trainers.storage import save_run
+
+        try:
+            save_run(result, folder)
+        except DescentError as exc:
+            self.sig_saved.emit(folder, str(exc))
+            return
+        except Exception as exc:
+            self.sig_saved.emit(folder, f"{type(exc).__name__}: {exc}")
+            return
+        recorded = self._recorded
+        if recorded is not None and recorded[0] is result and result.model is not None:
+            if recorded[1] is not None:
+                recorded[1].set_model_path(Path(folder).resolve() / "model.keras")
+        self.sig_saved.emit(folder, "")
+
+
+class EngineThread(QThread):
+    """The dedicated training thread: its `run()` is the worker's `serve()`."""
+
+    def __init__(self, worker: TrainingWorker, parent=None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.setObjectName("trainingThread")
+        # Garbage cycles may hold widgets; they must be collected here, never on this thread.
+        collector.install()
+        # TensorFlow traces graphs with deep native recursion: give the thread a stack as big
+        # as a main thread's rather than a platform default that may be smaller.
+        self.setStackSize(64 * 1024 * 1024)
+
+    def run(self) -> None:
+        self.worker.serve()

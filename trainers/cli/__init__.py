@@ -1,0 +1,60 @@
+"""The headless command line: `list`, `train`, `compare` and `runs`, for lab workstations.
+
+Every `train` and `compare` run is recorded in the run library (`trainers.runs`) as it trains;
+`runs` lists the library and shows, renames, tags or deletes a run.
+
+Exit status: 0 on success, 2 on bad input (a one-paragraph message, no traceback), 1 on a run
+that failed (divergence included; the history so far is still written).
+
+The modules: `parser` (commands and flags, a RunConfig from them), one per command (`train`,
+`compare`, `runs`), `output` (every text the commands print) and `exits` (the statuses above).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from trainers.cli import output
+from trainers.cli.compare import cmd_compare
+from trainers.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from trainers.cli.parser import build_parser
+from trainers.cli.runs import cmd_runs
+from trainers.cli.train import PlotDrawer, cmd_train
+from trainers.errors import DescentError
+
+
+def cmd_list(out=None) -> int:
+    """`descent list`: datasets, optimizers with their ranges, losses and the device."""
+    w = (out or sys.stdout).write
+    w(output.catalog_text())
+    from trainers.build import device_description
+    from trainers.distribute import gpu_names
+
+    w(output.device_text(device_description(), len(gpu_names())))
+    return EXIT_OK
+
+
+def main(argv: list[str], draw_plots: PlotDrawer | None = None) -> int:
+    """Run one sub-command; `draw_plots` draws `train --plots`'s pictures (see write_plots)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "train":
+            return cmd_train(args, draw_plots)
+        if args.command == "compare":
+            return cmd_compare(args)
+        if args.command == "runs":
+            return cmd_runs(args)
+    except DescentError as exc:
+        # On bad input the message is the whole story; a failed save after training exits 1.
+        from trainers.errors import TrainingError
+
+        print(f"descent: {exc}", file=sys.stderr)
+        return EXIT_FAILED if isinstance(exc, TrainingError) else EXIT_BAD_INPUT
+    parser.print_help()
+    return EXIT_BAD_INPUT
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "cmd_list", "main"]

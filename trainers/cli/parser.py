@@ -1,0 +1,274 @@
+"""The command line's grammar: the parser of every command and flag, and a RunConfig from them.
+
+`build_parser` makes `descent list | train | compare | runs`; `config_from_args` turns the
+flags shared by train and compare (`add_run_arguments`) into a RunConfig, `--set NAME=VALUE`
+included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from trainers import catalog
+from trainers.cli.exits import EXIT_BAD_INPUT
+from trainers.config import DISTRIBUTE, SCHEDULES, RunConfig
+from trainers.errors import DescentError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with our bad-input status and a short message."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _optimizer_help() -> str:
+    lines = []
+    for info in catalog.OPTIMIZERS:
+        params = ", ".join(f"{p.name}={p.default}" for p in info.params)
+        lines.append(f"  {info.name:<10} {params}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="descent",
+        description="Descent: train Keras models and watch optimizers and losses at work. "
+        "With no command, opens the window.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    commands.add_parser("list", help="list datasets, optimizers and losses")
+
+    train = commands.add_parser(
+        "train",
+        allow_abbrev=False,
+        help="train one run headless",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="optimizers and their hyperparameters (set with --set NAME=VALUE):\n"
+        + _optimizer_help(),
+    )
+    add_run_arguments(train)
+    add_output_arguments(
+        train,
+        out_help="folder for config.json, run.toml, history.csv, steps.csv, model.keras",
+        quiet_help="print only the final line",
+    )
+    train.add_argument(
+        "--plots",
+        action="store_true",
+        help="also draw the curves into --out as curves.png and curves.svg (offscreen, no "
+        "display needed)",
+    )
+    train.add_argument(
+        "--tensorboard",
+        type=Path,
+        metavar="DIR",
+        help="also write TensorBoard event logs into DIR (train/ and validation/)",
+    )
+
+    compare = commands.add_parser(
+        "compare",
+        allow_abbrev=False,
+        help="train several runs from the same initial weights and compare them",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train every combination of the values given, one run after another. All "
+        "runs share the seed, so they start from the same initial weights (the layers their "
+        "losses share) and see the batches in the same order.",
+        epilog="example:\n  main.py compare --dataset digits --optimizers sgd,momentum,adam "
+        "--epochs 10 --out runs/optimizers\n\n"
+        "A list flag overrides its single-run flag (--optimizers over --optimizer).\n"
+        "An optimizer other than --optimizer starts from its default hyperparameters;\n"
+        "--learning-rate, when given, applies to every optimizer.",
+    )
+    add_run_arguments(compare)
+    compare.add_argument("--optimizers", metavar="A,B,...", help="optimizers to compare")
+    compare.add_argument(
+        "--learning-rates", metavar="R,S,...", help="learning rates, each tried with each optimizer"
+    )
+    compare.add_argument("--losses", metavar="A,B,...", help="losses to compare")
+    compare.add_argument(
+        "--batch-sizes", metavar="N,M,...", help="batch sizes to compare, e.g. full,1,32"
+    )
+    compare.add_argument(
+        "--gd-variants",
+        action="store_true",
+        help="batch (full), stochastic (1) and mini-batch gradient descent; the mini-batch "
+        "size is --batch-size when that is 2 or more, else 32",
+    )
+    compare.add_argument(
+        "--target-loss",
+        type=float,
+        metavar="X",
+        help="report the first step at which the step loss, averaged over about the last 10 "
+        "steps, is at or below X",
+    )
+    add_output_arguments(
+        compare,
+        out_help="folder for one sub-folder per run (as `train --out` writes) and summary.csv",
+        quiet_help="print only the summary table",
+        out_required=True,
+    )
+    add_runs_parser(commands)
+    return parser
+
+
+RUNS_DIR_HELP = (
+    "folder of the run library (runs.sqlite); default: $DESCENT_RUNS_DIR, else your user "
+    "data folder"
+)
+
+
+def add_runs_parser(commands) -> None:
+    """`runs [list|show|rename|tag|delete]`: the run library, headless."""
+    runs = commands.add_parser(
+        "runs",
+        allow_abbrev=False,
+        help="list recorded runs; show, rename, tag or delete one",
+        description="Every train and compare run is recorded in the run library. With no "
+        "action, lists the runs, newest first.",
+    )
+    runs.add_argument("--runs-dir", type=Path, default=None, help=RUNS_DIR_HELP)
+    runs.set_defaults(dataset=None, optimizer=None, status=None, tag=None)
+    runs.set_defaults(search=None, sort="started", ascending=False, limit=None, json=False)
+    actions = runs.add_subparsers(dest="action", parser_class=_Parser)
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, allow_abbrev=False, help=help)
+        # SUPPRESS: a value given before the action must survive the action's own default.
+        sub.add_argument("--runs-dir", type=Path, default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
+        return sub
+
+    from trainers.runs import ORDERS, STATUSES
+
+    listing = action("list", "list runs (the default action)")
+    listing.add_argument("--dataset", help="only runs on this dataset")
+    listing.add_argument("--optimizer", help="only runs of this optimizer")
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--tag", help="only runs with this tag")
+    listing.add_argument("--search", help="part of a name, dataset or tag")
+    listing.add_argument("--sort", choices=list(ORDERS), default="started")
+    listing.add_argument("--ascending", action="store_true", help="smallest / oldest first")
+    listing.add_argument("--limit", type=int, help="at most this many runs")
+    listing.add_argument("--json", action="store_true", help="print the runs as JSON")
+    show = action("show", "a run's settings, result, versions and epoch table")
+    show.add_argument("run", type=int, help="the run's id (first column of `runs`)")
+    show.add_argument("--json", action="store_true", help="print the run and its curves as JSON")
+    rename = action("rename", "give a run a new name")
+    rename.add_argument("run", type=int)
+    rename.add_argument("name", nargs="+", help="the new name (words are joined)")
+    tag = action("tag", "add tags to a run (or take them off with --remove)")
+    tag.add_argument("run", type=int)
+    tag.add_argument("tags", nargs="+")
+    tag.add_argument("--remove", action="store_true", help="take these tags off instead")
+    delete = action("delete", "delete runs and their curves")
+    delete.add_argument("runs", type=int, nargs="+", metavar="run")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that make a RunConfig (shared by train and compare)."""
+    names = ", ".join(d.name for d in catalog.DATASETS)
+    parser.add_argument("--config", type=Path, help="a run.toml / .json to start from")
+    parser.add_argument("--dataset", help=f"a built-in ({names}) or a .csv/.npz/image folder")
+    parser.add_argument("--target", help="target column of a CSV file (default: the last)")
+    parser.add_argument("--optimizer", choices=[o.name for o in catalog.OPTIMIZERS])
+    parser.add_argument(
+        "--loss",
+        choices=[x.name for x in catalog.LOSSES],
+        help="default: the usual loss for the dataset's task",
+    )
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", help="samples per update, or `full` (batch GD); 1 = SGD")
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--schedule", choices=list(SCHEDULES))
+    parser.add_argument("--hidden", help="hidden layer sizes, e.g. 32,32")
+    parser.add_argument("--activation")
+    parser.add_argument("--model", help="train this .keras model instead of the default one")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--validation-split", type=float)
+    parser.add_argument("--jit", action="store_true", help="compile with XLA (jit_compile)")
+    parser.add_argument(
+        "--distribute",
+        choices=list(DISTRIBUTE),
+        help="mirrored: train on every GPU at once, each taking a share of every batch "
+        "(tf.distribute.MirroredStrategy); default none",
+    )
+    parser.add_argument("--runs-dir", type=Path, default=None, help=RUNS_DIR_HELP)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an optimizer hyperparameter (beta_1=0.8), or loss.NAME, dataset.NAME, "
+        "schedule.NAME for their options",
+    )
+
+
+def add_output_arguments(
+    parser: argparse.ArgumentParser, *, out_help: str, quiet_help: str, out_required: bool = False
+) -> None:
+    """--out, --no-model and --quiet: what a training command writes and prints."""
+    parser.add_argument("--out", type=Path, default=None, required=out_required, help=out_help)
+    parser.add_argument("--no-model", action="store_true", help="do not save model.keras")
+    parser.add_argument("--quiet", action="store_true", help=quiet_help)
+
+
+def _parse_value(text: str):
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in lowered else number
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """A RunConfig from --config and the flags given (flags win)."""
+    config = RunConfig.from_file(args.config) if args.config else RunConfig()
+    direct = {
+        "dataset": args.dataset,
+        "target": args.target,
+        "optimizer": args.optimizer,
+        "loss": args.loss,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "schedule": args.schedule,
+        "hidden_layers": args.hidden,
+        "activation": args.activation,
+        "model_path": args.model,
+        "seed": args.seed,
+        "validation_split": args.validation_split,
+        "distribute": args.distribute,
+    }
+    for name, value in direct.items():
+        if value is not None:
+            setattr(config, name, value)
+    if args.jit:
+        config.jit_compile = True
+    if args.optimizer and not args.config:
+        config.hyperparameters = {}
+    hyper = dict(config.hyperparameters)
+    if args.learning_rate is not None:
+        hyper["learning_rate"] = args.learning_rate
+    targets = {
+        "loss": config.loss_options,
+        "dataset": config.dataset_options,
+        "schedule": config.schedule_options,
+    }
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise DescentError(f"--set takes NAME=VALUE. Received: {item!r}")
+        prefix, dot, rest = name.strip().partition(".")
+        if dot and prefix in targets:
+            targets[prefix][rest] = _parse_value(value)
+        else:
+            hyper[name.strip()] = _parse_value(value)
+    config.hyperparameters = hyper
+    return config

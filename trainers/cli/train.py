@@ -1,0 +1,145 @@
+"""`descent train`: one run headless, recorded in the run library, saved with `--out`.
+
+Also what every command that records runs shares: opening the library (`open_library`) and
+the warning when it missed part of a run (`warn_unrecorded`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from trainers.cli.exits import EXIT_FAILED, EXIT_OK
+from trainers.cli.output import format_logs
+from trainers.cli.parser import config_from_args
+from trainers.errors import DescentError
+
+
+class _Progress:
+    """Prints one line per epoch (and a live step counter on a terminal): a run's listener."""
+
+    def __init__(self, quiet: bool, stream=None):
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.info = None
+
+    def __call__(self, event) -> None:
+        from trainers.events import EpochEnded, Started, Steps
+
+        match event:
+            case Started(info=info):
+                self.info = info
+                self.say(
+                    f"{info.dataset_summary}\nmodel {info.model_summary}, loss {info.loss}, "
+                    f"batch {info.batch_size} ({info.steps_per_epoch} steps/epoch), "
+                    f"{info.device}"
+                )
+            case Steps(steps=steps, losses=losses) if self.tty and not self.quiet and self.info:
+                self.stream.write(
+                    f"\r  step {int(steps[-1])}/{self.info.total_steps} "
+                    f"loss {float(losses[-1]):.4f}   "
+                )
+            case EpochEnded(epoch=epoch, logs=logs, seconds=elapsed):
+                total = self.info.config.epochs if self.info else "?"
+                left = elapsed / epoch * (total - epoch) if isinstance(total, int) else 0
+                prefix = "\r" if self.tty else ""
+                self.say(f"{prefix}epoch {epoch}/{total}  {format_logs(logs)}  ({left:.0f} s left)")
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+
+def open_library(runs_dir: Path | None, *, required: bool):
+    """The run library; for a training command (`required` False) a library that cannot be
+    opened is a warning, and the run trains unrecorded."""
+    from trainers.runs import RunLibrary, RunLibraryError
+
+    try:
+        return RunLibrary(runs_dir)
+    except RunLibraryError as exc:
+        if required:
+            raise
+        print(f"descent: warning: this run is not recorded. {exc}", file=sys.stderr)
+        return None
+
+
+def warn_unrecorded(error: str | None) -> None:
+    """Say on stderr that the library missed part of a run (it trained all the same)."""
+    if error:
+        print(
+            f"descent: warning: the run library missed part of this run. {error}", file=sys.stderr
+        )
+
+
+PlotDrawer = Callable[[object, Path], None]
+"""Draws a run's curves as `<stem>.png` and `<stem>.svg`: (result, stem) -> None."""
+
+
+def write_plots(result, out: Path, draw: PlotDrawer | None) -> None:
+    """curves.png and curves.svg in `out`, drawn by `draw`.
+
+    Pictures are Qt's job and the engine never imports Qt or `gui`: the entry point
+    (`main.py`) passes the window's own drawing code, so the pictures match File > Export
+    plots, and it loads Qt only when --plots is given.
+    """
+    from trainers.errors import TrainingError
+
+    if draw is None:
+        raise TrainingError(
+            f"The run was saved in {out}, but this entry point cannot draw plots: run "
+            f"`main.py train ... --plots`, or plot history.csv and steps.csv from there."
+        )
+    try:
+        draw(result, Path(out) / "curves")
+    except ImportError as exc:  # Qt missing or broken on a bare server: the CSVs are there
+        raise TrainingError(
+            f"The run was saved in {out}, but the plots cannot be drawn without Qt ({exc}). "
+            f"Plot history.csv and steps.csv from there, or drop --plots."
+        ) from None
+
+
+def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) -> int:
+    """Train one run; EXIT_OK when it completed, EXIT_FAILED when it failed or diverged."""
+    from trainers.events import RunKey, tee
+    from trainers.runs import LibraryRecording
+    from trainers.session import TrainingSession
+    from trainers.storage import save_run
+
+    if args.plots and args.out is None:
+        raise DescentError("--plots draws the curves into the --out folder: add --out DIR.")
+    config = config_from_args(args)
+    progress = _Progress(args.quiet)
+    library = open_library(args.runs_dir, required=False)
+    recording = None if library is None else LibraryRecording(library, source="cli")
+    session = TrainingSession(config, tee(recording, progress), tensorboard_dir=args.tensorboard)
+    result = session.run()
+    logs_error = session.tensorboard_log.error if session.tensorboard_log else None
+    if logs_error:  # the run went on without its logs: say so, it is not a failed run
+        print(f"descent: warning: TensorBoard logs stopped: {logs_error}", file=sys.stderr)
+    if args.out is not None:
+        save_run(result, args.out, save_model=not args.no_model)
+        if args.plots:
+            write_plots(result, args.out, draw_plots)
+        if recording is not None and not args.no_model and result.model is not None:
+            recorder = recording.recorder_for(RunKey())
+            recorder.set_model_path(Path(args.out).resolve() / "model.keras")
+    if library is not None:
+        warn_unrecorded(recording.error)
+        library.close()
+    losses = result.step_losses[np.isfinite(result.step_losses)]
+    final = f"; final loss {result.final('loss'):.4f}" if result.final("loss") is not None else ""
+    val = result.final("val_loss")
+    val_text = f", val_loss {val:.4f}" if val is not None else ""
+    print(
+        f"{result.status}: {result.message}{final}{val_text} "
+        f"[{len(losses)} step points, {result.duration_s:.1f} s]"
+        + (f" -> {args.out}" if args.out else "")
+    )
+    return EXIT_OK if result.ok else EXIT_FAILED
