@@ -132,35 +132,51 @@ def qt_app():
 
 
 def wait_for(signal, timeout_s: float = 300.0, start: Callable[[], object] | None = None):
-    """Run the Qt event loop until `signal` fires; returns its arguments.
+    """Run the Qt event loop until `signal` fires; returns its arguments (TimeoutError if not).
 
     `start` is called once the loop is connected, so a signal it emits at once is not missed.
     """
-    from PySide6.QtCore import QEventLoop, QTimer
+    from gui.widgets.waiting import wait_for_signal
 
-    loop = QEventLoop()
-    received: list[tuple] = []
-
-    def on_signal(*args):
-        received.append(args)
-        loop.quit()
-
-    signal.connect(on_signal)
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(loop.quit)
-    timer.start(int(timeout_s * 1000))
-    try:
-        if start is not None:
-            start()
-        if not received:
-            loop.exec()
-    finally:
-        timer.stop()
-        signal.disconnect(on_signal)
-    if not received:
+    received = wait_for_signal(signal, timeout_s, start)
+    if received is None:
         raise TimeoutError(f"no signal within {timeout_s:.0f} s")
-    return received[0]
+    return received
+
+
+def set_digits_form(window, path: str) -> None:
+    """The window's form set to the digits workload of rows 1 and 3 (`digits_config`)."""
+    set_form(
+        window,
+        path,
+        hidden=", ".join(map(str, HIDDEN)),
+        epochs=WARMUP_EPOCHS + TIMED_EPOCHS,
+        batch=BATCH,
+        validation=0.0,
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+    )
+
+
+def digits_model(optimizer, x, **compile_options):
+    """The digits MLP of the workload as a plain Keras model, compiled with `optimizer`."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(x.shape[1],)),
+            keras.layers.Dense(HIDDEN[0], activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        **compile_options,
+    )
+    return model
 
 
 def open_window(folder: str | Path):

@@ -58,24 +58,7 @@ def keras_twin(name: str):
 
 
 def compiled_model(optimizer, x, spe: int):
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(x.shape[1],)),
-            keras.layers.Dense(bench.HIDDEN[0], activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=spe,
-        jit_compile=False,
-    )
-    return model
+    return bench.digits_model(optimizer, x, steps_per_execution=spe, jit_compile=False)
 
 
 def compare(name: str, x, y, spe: int) -> tuple[list[float], list[float]]:

@@ -81,16 +81,7 @@ def run(folder: str) -> dict:
     bench.log("row 3: opening the window...")
     window = bench.open_window(folder)
     try:
-        bench.set_form(
-            window,
-            path,
-            hidden=", ".join(map(str, bench.HIDDEN)),
-            epochs=bench.WARMUP_EPOCHS + bench.TIMED_EPOCHS,
-            batch=bench.BATCH,
-            validation=0.0,
-            optimizer="adam",
-            loss="sparse_categorical_crossentropy",
-        )
+        bench.set_digits_form(window, path)
         probe = LatenessProbe()
         idle = summary(idle_baseline(probe))
         bench.log(

@@ -38,19 +38,7 @@ def plain_keras(x, y) -> float:
 
     clock = bench.epoch_clock()
     keras.backend.clear_session()
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(x.shape[1],)),
-            keras.layers.Dense(bench.HIDDEN[0], activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    model = bench.digits_model(keras.optimizers.Adam(), x)
     epochs = bench.WARMUP_EPOCHS + bench.TIMED_EPOCHS
     model.fit(x, y, batch_size=bench.BATCH, epochs=epochs, verbose=0, callbacks=[clock])
     return bench.timed_seconds(clock.ends)
@@ -105,16 +93,7 @@ def run(folder: str) -> dict:
 
 
 def measure(window, path: str) -> dict:
-    bench.set_form(
-        window,
-        path,
-        hidden=", ".join(map(str, bench.HIDDEN)),
-        epochs=bench.WARMUP_EPOCHS + bench.TIMED_EPOCHS,
-        batch=bench.BATCH,
-        validation=0.0,
-        optimizer="adam",
-        loss="sparse_categorical_crossentropy",
-    )
+    bench.set_digits_form(window, path)
     config = bench.digits_config(path)
     check_same_workload(window, config)
     x, y = bench.load_digits_arrays(path)

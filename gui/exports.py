@@ -17,6 +17,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, QSiz
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
+from trainers.errors import DescentError
+from trainers.exports import export_curves, write_config_toml
+
 # pyqtgraph (and gui.plots, which imports it) load when a figure is first drawn, not with the
 # window's menu: the window is painted before pyqtgraph's half-second import.
 
@@ -316,55 +319,36 @@ class RunExports(QObject):
         self.window.show_status("Export failed")
 
     # ------------------------------------------------------------ exports, given a path
-    def export_curves(self, folder: str | Path) -> list[Path]:
-        """Write the last run's history.csv and steps.csv into `folder`."""
-        from trainers.errors import DescentError
-        from trainers.exports import export_curves
-
+    def _export(self, write) -> list[Path]:
+        """`write(result)` of the last run: the paths it wrote, after saying so (none, and a
+        message, when there is no run or it fails)."""
         result = self._last_run()
         if result is None:
             return []
         try:
-            paths = export_curves(result, folder)
+            paths = write(result)
         except DescentError as exc:
             self._failed(exc)
             return []
         self._done(paths)
         return paths
+
+    def export_curves(self, folder: str | Path) -> list[Path]:
+        """Write the last run's history.csv and steps.csv into `folder`."""
+        return self._export(lambda result: export_curves(result, folder))
 
     def export_plots(self, path: str | Path) -> list[Path]:
         """Write the last run's curves as `path` .png and .svg, smoothed and scaled as shown."""
-        from trainers.errors import DescentError
-
-        result = self._last_run()
-        if result is None:
-            return []
         view = self.window.training
-        try:
-            paths = write_plot_images(
+        return self._export(
+            lambda result: write_plot_images(
                 result, path, smoothing=view.smoothing, log_loss=view.log_scale
             )
-        except DescentError as exc:
-            self._failed(exc)
-            return []
-        self._done(paths)
-        return paths
+        )
 
     def export_config(self, path: str | Path) -> list[Path]:
         """Write the last run's settings as TOML, which `main.py train --config` reruns."""
-        from trainers.errors import DescentError
-        from trainers.exports import write_config_toml
-
-        result = self._last_run()
-        if result is None:
-            return []
-        try:
-            paths = [write_config_toml(result.config, path)]
-        except DescentError as exc:
-            self._failed(exc)
-            return []
-        self._done(paths)
-        return paths
+        return self._export(lambda result: [write_config_toml(result.config, path)])
 
     def set_tensorboard_dir(self, folder: str | None) -> None:
         """Write TensorBoard logs of the next runs under `folder` (None: stop writing them)."""
@@ -381,27 +365,32 @@ class RunExports(QObject):
         self.tensorboard_action.setStatusTip(tip)
 
     # ------------------------------------------------------------------------- dialogs
+    def _ask(self, export, title: str, name: str = "", pattern: str = "") -> None:
+        """Ask where (a folder, or a file `name` of `pattern`), then `export(path)` there."""
+        if self._last_run() is None:
+            return
+        if name:
+            path, _ = QFileDialog.getSaveFileName(self.window, title, name, pattern)
+        else:
+            path = QFileDialog.getExistingDirectory(self.window, title)
+        if path:
+            export(path)
+
     def _on_export_curves(self) -> None:
-        if self._last_run() is not None:
-            folder = QFileDialog.getExistingDirectory(self.window, "Export the curves (CSV)")
-            if folder:
-                self.export_curves(folder)
+        self._ask(self.export_curves, "Export the curves (CSV)")
 
     def _on_export_plots(self) -> None:
-        if self._last_run() is not None:
-            path, _ = QFileDialog.getSaveFileName(
-                self.window, "Export the plots (PNG and SVG)", "curves.png", "Images (*.png *.svg)"
-            )
-            if path:
-                self.export_plots(path)
+        self._ask(
+            self.export_plots,
+            "Export the plots (PNG and SVG)",
+            "curves.png",
+            "Images (*.png *.svg)",
+        )
 
     def _on_export_config(self) -> None:
-        if self._last_run() is not None:
-            path, _ = QFileDialog.getSaveFileName(
-                self.window, "Export the configuration (TOML)", "run.toml", "TOML (*.toml)"
-            )
-            if path:
-                self.export_config(path)
+        self._ask(
+            self.export_config, "Export the configuration (TOML)", "run.toml", "TOML (*.toml)"
+        )
 
     def _on_tensorboard_toggled(self, on: bool) -> None:
         folder = None

@@ -25,15 +25,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from gui.training import RunControls, SidePanel, TrainingView
-from gui.widgets import named
+from gui.widgets import column, named, scrolled
 from gui.widgets.banner import MessageBanner
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
@@ -91,32 +88,16 @@ class MainWindow(QMainWindow):
         self.panel.sig_explanation_changed.connect(self._update_explanation)
         self.panel.sig_task_changed.connect(self._on_task_changed)
         self.panel.sig_message.connect(self.show_message)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.panel)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
         self.controls = RunControls()
         self.controls.sig_train.connect(self.start_training)
         self.controls.sig_stop.connect(self.stop_training)
         self.controls.sig_pause.connect(self._on_pause_toggled)
-        left_layout.addWidget(self.controls)
-        self.splitter.addWidget(left)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 0, 0, 0)
+        self.splitter.addWidget(column((scrolled(self.panel, 380), 1), self.controls))
         self.banner = MessageBanner("messageFrame")
-        right_layout.addWidget(self.banner)
         self.training = TrainingView()
         self.view_tabs = named(QTabWidget(), "viewTabs", "Views")
         self.view_tabs.addTab(self.training, "Training")
-        right_layout.addWidget(self.view_tabs, 1)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(column(self.banner, (self.view_tabs, 1), margins=(4, 0, 0, 0)))
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([400, 880])
         self.setCentralWidget(self.splitter)
@@ -176,19 +157,29 @@ class MainWindow(QMainWindow):
         self.view_tabs.addTab(self.training.boundary_plot, "Decision boundary")
         from gui.compare import CompareView
         from gui.runs import RunsView
-        from gui.surfaces import SurfaceView
 
         self.compare_view = CompareView(self.worker, self.build_config)
         self.compare_view.sig_comparison_started.connect(lambda _: self._set_comparing(True))
         self.compare_view.sig_comparison_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.compare_view, "Compare")
-        self.surface_view = SurfaceView()
-        self.view_tabs.addTab(self.surface_view, "Loss surfaces")
+        # Made when first shown: its path worker loads TensorFlow on a thread of its own.
+        self.surface_tab = named(column(), "surfaceTab", "Loss surfaces")
+        self.view_tabs.addTab(self.surface_tab, "Loss surfaces")
+        self.view_tabs.currentChanged.connect(self._on_tab_changed)
         self.runs_view = RunsView(self.worker, self.settings)  # the run library (trainers.runs)
         self.view_tabs.addTab(self.runs_view, "Runs")
         self.redraw_timer.start()
         if self.worker_thread is not None:
             self.worker_thread.start()
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        if self.view_tabs.widget(index) is self.surface_tab and self.surface_view is None:
+            from gui.surfaces import SurfaceView
+
+            self.surface_view = SurfaceView()
+            self.surface_tab.layout().addWidget(self.surface_view)
+            self.surface_view.show()  # now, not at the layout's next pass
 
     # =============================================================================== worker
     def _connect_worker(self, worker) -> None:

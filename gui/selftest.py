@@ -171,23 +171,6 @@ class WindowChecks:
 
 def _wait(signal, timeout_ms: int) -> bool:
     """Run Qt's event loop until `signal` fires (True) or `timeout_ms` passes (False)."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    from gui.widgets.waiting import wait_for_signal
 
-    loop = QEventLoop()
-    fired: list[bool] = []
-
-    def on_signal(*_):
-        fired.append(True)
-        loop.quit()
-
-    signal.connect(on_signal)
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(loop.quit)
-    timer.start(timeout_ms)
-    try:
-        loop.exec()
-    finally:
-        timer.stop()
-        signal.disconnect(on_signal)
-    return bool(fired)
+    return wait_for_signal(signal, timeout_ms / 1000) is not None

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.processes import run_python
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("tensorflow", "keras")
 PLAIN = (
@@ -23,12 +25,8 @@ PLAIN = (
 
 def fresh(code: str) -> dict:
     """Run `code` in a new interpreter at the project root; it prints one JSON object."""
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run_python(
+        code,
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
     )
     assert done.returncode == 0, done.stderr
@@ -69,4 +67,3 @@ def test_the_side_panel_is_built_before_tensorflow_loads():
     assert seen["heavy"] == []
     assert seen["optimizers"] == seen["catalog"] == 7
     assert seen["dataset"] == "moons" and seen["losses"] == 3  # moons: the binary losses
-

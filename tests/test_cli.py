@@ -2,13 +2,12 @@
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import main
+from tests.processes import run_main, run_python
 from trainers import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,30 +29,10 @@ def test_list_names_every_dataset_optimizer_and_loss(capsys):
 
 def test_train_writes_the_run_in_a_fresh_process(tmp_path):
     out = tmp_path / "demo"
-    command = [
-        sys.executable,
-        "main.py",
-        "train",
-        "--dataset",
-        "moons",
-        "--optimizer",
-        "adam",
-        "--loss",
-        "binary_crossentropy",
-        "--epochs",
-        "4",
-        "--batch-size",
-        "32",
-        "--learning-rate",
-        "0.01",
-        "--seed",
-        "0",
-        "--set",
-        "beta_1=0.8",
-        "--out",
-        str(out),
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    command = "train --dataset moons --optimizer adam --loss binary_crossentropy --epochs 4"
+    done = run_main(
+        f"{command} --batch-size 32 --learning-rate 0.01 --seed 0 --set beta_1=0.8 --out", out
+    )
     assert done.returncode == 0, done.stderr
     assert "completed" in done.stdout
     assert {p.name for p in out.iterdir()} >= {
@@ -74,13 +53,7 @@ def test_train_writes_the_run_in_a_fresh_process(tmp_path):
         "import keras, trainers.keras_objects, sys; m = keras.saving.load_model(sys.argv[1]); "
         "print(type(m.optimizer).__name__, m.loss.name)"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", check, str(out / "model.keras")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    loaded = run_python(check, out / "model.keras")
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.split()[-2:] == ["Adam", "binary_crossentropy"]
 

@@ -3,13 +3,12 @@
 import csv
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import main
+from tests.processes import run_main
 from trainers.cli.compare import folder_name
 from trainers.summary import SummaryRow
 
@@ -58,27 +57,8 @@ def test_compare_optimizers_writes_a_folder_per_run_and_the_summary(tmp_path, ca
 
 def test_gd_variants_in_a_fresh_process(tmp_path):
     out = tmp_path / "variants"
-    command = [
-        sys.executable,
-        "main.py",
-        "compare",
-        "--dataset",
-        "moons",
-        "--optimizer",
-        "sgd",
-        "--learning-rate",
-        "0.1",
-        "--gd-variants",
-        "--epochs",
-        "1",
-        "--target-loss",
-        "0.6",
-        "--no-model",
-        "--quiet",
-        "--out",
-        str(out),
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    command = "compare --dataset moons --optimizer sgd --learning-rate 0.1 --gd-variants"
+    done = run_main(f"{command} --epochs 1 --target-loss 0.6 --no-model --quiet --out", out)
     assert done.returncode == 0, done.stderr
     folders = ["Batch_GD_full", "Stochastic_GD_1", "Mini-batch_GD_32"]
     assert {p.name for p in out.iterdir()} == {*folders, "summary.csv"}

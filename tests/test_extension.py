@@ -23,7 +23,7 @@ from trainers.catalog import DatasetInfo, LossInfo, OptimizerInfo, Param
 from trainers.config import RunConfig
 from trainers.datasets.base import RawData
 from trainers.losses.base import CatalogLoss
-from trainers.optimizers._common import DescentOptimizer, defaults
+from trainers.optimizers.base import DescentOptimizer, defaults
 
 SIGN_SGD = OptimizerInfo(
     "sign_sgd",

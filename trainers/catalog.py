@@ -6,7 +6,9 @@ Each entry names its implementation ("module:attribute", imported only when firs
 Keras classes in `trainers.optimizers` and `trainers.losses` and the dataset loaders. The classes
 validate their arguments against the ranges declared here, so a range is written once.
 
-The lists are registries: `register(entry)` adds one at run time (a test's throwaway optimizer,
+It is longer than the project's ~500 lines a module because most of it is the table itself, the
+one place each entry is written; the code around it is short. The lists are registries:
+`register(entry)` adds one at run time (a test's throwaway optimizer,
 later a plugin), and every list, form, help text and conformance test that reads the catalog
 picks it up; `unregister(entry)` takes it away again.
 """
@@ -14,6 +16,7 @@ picks it up; `unregister(entry)` takes it away again.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -94,6 +97,43 @@ class Param:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def signature(
+    params: tuple[Param, ...], extra: dict | None = None, var_keyword: bool = False
+) -> inspect.Signature:
+    """The signature `(self, <param>=<default>, ..., <extra name>=<default>, ..., **kwargs)`
+    of a constructor made from catalog `params` (`**kwargs` only with `var_keyword`)."""
+    keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("self", keyword)]
+    parameters += [inspect.Parameter(p.name, keyword, default=p.default) for p in params]
+    parameters += [inspect.Parameter(n, keyword, default=d) for n, d in (extra or {}).items()]
+    if var_keyword:
+        parameters.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    return inspect.Signature(parameters)
+
+
+def bound_arguments(signature: inspect.Signature, *args, **kwargs) -> dict:
+    """The arguments of a call to a function of `signature` by name, defaults filled in and
+    the first (`self`) left out; TypeError for a call that does not fit."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    values = dict(bound.arguments)
+    values.pop("self")
+    return values
+
+
+def fill_from_entry(cls, lookup, constructor, arguments_doc) -> None:
+    """Complete a class named by its entry (`cls.catalog_name`, found with `lookup`): a
+    constructor `constructor(info)` if the class writes none and the entry has options, and the
+    "Args:" section `arguments_doc(info)` after its docstring. Nothing if there is no entry yet."""
+    try:
+        info = lookup(cls.catalog_name)
+    except ValueError:  # no entry (yet): the class writes its own __init__ and Args
+        return
+    if "__init__" not in cls.__dict__ and info.params:
+        cls.__init__ = constructor(info)
+    cls.__doc__ = f"{inspect.cleandoc(cls.__doc__ or '')}\n\n{arguments_doc(info)}"
 
 
 def check_all(params: tuple[Param, ...], values: dict, owner: str) -> dict:
@@ -593,11 +633,14 @@ __all__ = [
     "LossInfo",
     "OptimizerInfo",
     "Param",
+    "bound_arguments",
     "check_all",
+    "fill_from_entry",
     "loss_info",
     "losses_for",
     "optimizer_info",
     "register",
     "resolve",
+    "signature",
     "unregister",
 ]

@@ -142,19 +142,13 @@ class RunConfig:
                     f"`{name}` must be the name of {what} (see `main.py list`). "
                     f"Received: {name}={_shown(value)}"
                 )
-        try:
-            info = catalog.optimizer_info(c.optimizer)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+        info = _entry(catalog.optimizer_info, c.optimizer)
         c.hyperparameters = _checked(
             info.params, c.hyperparameters, info.display_name, "hyperparameters"
         )
 
         if c.loss is not None:
-            try:
-                loss = catalog.loss_info(c.loss)
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
+            loss = _entry(catalog.loss_info, c.loss)
             c.loss_options = _checked(
                 loss.params, c.loss_options, loss.display_name, "loss_options"
             )
@@ -259,6 +253,14 @@ class RunConfig:
             return cls.from_dict(data)
         except ConfigError as exc:  # name the file, so the student knows where to look
             raise ConfigError(f"{path}: {exc}") from None
+
+
+def _entry(lookup, name: str):
+    """The catalog entry `lookup(name)`; its "Unknown ... Known: ..." as a ConfigError."""
+    try:
+        return lookup(name)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _checked(

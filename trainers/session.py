@@ -22,28 +22,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from trainers import build, catalog, compat, distribute, losses, models
+from trainers import build, catalog, compat, distribute, events, losses, models
 from trainers.config import RunConfig
 from trainers.control import JobControl
 from trainers.datasets import Dataset
 from trainers.errors import ConfigError, DescentError
-from trainers.events import (
-    Boundary,
-    EpochEnded,
-    Failed,
-    Finished,
-    Listener,
-    OptimizerSteps,
-    RunInfo,
-    RunKey,
-    RunResult,
-    Started,
-    Status,
-    Steps,
-    ignore,
-    tee,
-)
-from trainers.optimizers._common import DescentOptimizer
+from trainers.events import Listener, RunInfo, RunKey, RunResult, ignore, tee
+from trainers.optimizers.base import DescentOptimizer
 from trainers.probes import (
     INTERNAL_METRICS,
     BoundaryProbe,
@@ -89,7 +74,7 @@ class TrainingSession:
         self.tensorboard_log = None  # the TensorBoardLog writing this run's logs, if any
 
     def _status(self, text: str) -> None:
-        self._emit(Status(self.key, text))
+        self._emit(events.Status(self.key, text))
 
     def run(self) -> RunResult:
         """Train; return the result. Bad input raises ConfigError/DatasetError after `Failed`."""
@@ -106,7 +91,7 @@ class TrainingSession:
             loss_name = build.loss_name(config, data)
             models.check_loss_fits(loss_name, data.task)
         except DescentError as exc:
-            self._emit(Failed(self.key, str(exc), None))
+            self._emit(events.Failed(self.key, str(exc), None))
             raise
         result = self.result = RunResult(config=config)
         try:
@@ -121,9 +106,9 @@ class TrainingSession:
             )
         result.duration_s = time.perf_counter() - started
         if result.ok:
-            self._emit(Finished(self.key, result))
+            self._emit(events.Finished(self.key, result))
         else:
-            self._emit(Failed(self.key, result.message, result))
+            self._emit(events.Failed(self.key, result.message, result))
         return result
 
     def _train(self, config: RunConfig, data: Dataset, loss_name: str, result: RunResult) -> None:
@@ -239,7 +224,7 @@ class TrainingSession:
         reporter = _Reporter(self._emit, self.key, self.control, info, result, recorder, batches)
         reporter.rate, reporter.boundary = rate, boundary
         self._status("Training...")
-        self._emit(Started(self.key, info, self.label))
+        self._emit(events.Started(self.key, info, self.label))
         try:
             model.fit(
                 batches.dataset,
@@ -293,7 +278,7 @@ class _Reporter(keras.callbacks.Callback):
 
     def _boundary(self, epoch: int) -> None:
         if self.boundary is not None:
-            self.emit(Boundary(self.key, epoch, self.boundary.probabilities()))
+            self.emit(events.Boundary(self.key, epoch, self.boundary.probabilities()))
 
     def on_train_begin(self, logs=None):
         # The weights every update starts from: compare runs check they share them.
@@ -325,19 +310,19 @@ class _Reporter(keras.callbacks.Callback):
         steps = np.arange(first, first + len(values), dtype=np.int64)
         self.steps.append(steps)
         self.values.append(values)
-        self.emit(Steps(self.key, steps, values))
+        self.emit(events.Steps(self.key, steps, values))
         if self.rate is not None and len(steps):
             rate = np.array([float(self.rate())])
             sizes = update_sizes(rows[:, 1])
-            self.emit(OptimizerSteps(self.key, steps, sizes, steps[-1:], rate))
+            self.emit(events.OptimizerSteps(self.key, steps, sizes, steps[-1:], rate))
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             self.diverged_at = (int(steps[bad[0]]), float(values[bad[0]]))
             self.model.stop_training = True
             return
         stop = self.control.hold(
-            on_pause=lambda: self.emit(Status(self.key, "Paused")),
-            on_resume=lambda: self.emit(Status(self.key, "Training...")),
+            on_pause=lambda: self.emit(events.Status(self.key, "Paused")),
+            on_resume=lambda: self.emit(events.Status(self.key, "Training...")),
         )
         if stop:
             self.model.stop_training = True
@@ -354,7 +339,7 @@ class _Reporter(keras.callbacks.Callback):
         self.result.epochs_done = epoch + 1
         seconds = time.perf_counter() - self.started
         self.result.epoch_times.append(seconds)
-        self.emit(EpochEnded(self.key, epoch + 1, clean, seconds))
+        self.emit(events.EpochEnded(self.key, epoch + 1, clean, seconds))
         self._boundary(epoch + 1)
 
     def finish(self) -> None:

@@ -83,17 +83,19 @@ class CompareChoices(QWidget):
         layout = QVBoxLayout(self)
         optimizers = QGroupBox("Optimizers")
         optimizers_layout = QVBoxLayout(optimizers)
-        self.optimizer_list = named(
-            QListWidget(), "compareOptimizerList", "Optimizers to compare"
-        )
+        self.optimizer_list = named(QListWidget(), "compareOptimizerList", "Optimizers to compare")
         self.optimizer_list.itemChanged.connect(self.sig_changed)
         optimizers_layout.addWidget(self.optimizer_list)
         layout.addWidget(optimizers)
 
         losses = QGroupBox("Losses (none ticked: the main form's)")
         losses_layout = QVBoxLayout(losses)
-        self.loss_list = named(QListWidget(), "compareLossList", "Losses to compare")
-        self.loss_list.setToolTip("Tick several to compare losses. None ticked: the form's loss.")
+        self.loss_list = named(
+            QListWidget(),
+            "compareLossList",
+            "Losses to compare",
+            tip="Tick several to compare losses. None ticked: the form's loss.",
+        )
         self.loss_list.itemChanged.connect(self.sig_changed)
         losses_layout.addWidget(self.loss_list)
         layout.addWidget(losses)
@@ -136,8 +138,12 @@ class CompareChoices(QWidget):
         self.plan_label.setWordWrap(True)
         layout.addWidget(self.plan_label)
         buttons = QHBoxLayout()
-        self.compare_button = named(QPushButton("Compare"), "compareButton", "Compare")
-        self.compare_button.setToolTip("Train every combination, one after another")
+        self.compare_button = named(
+            QPushButton("Compare"),
+            "compareButton",
+            "Compare",
+            tip="Train every combination, one after another",
+        )
         self.stop_button = named(QPushButton("Stop"), "compareStopButton", "Stop the comparison")
         buttons.addWidget(self.compare_button, 1)
         buttons.addWidget(self.stop_button)
@@ -146,11 +152,9 @@ class CompareChoices(QWidget):
             QPushButton("Batch vs stochastic vs mini-batch"),
             "gdVariantsButton",
             "Compare batch, stochastic and mini-batch",
-        )
-        self.gd_button.setToolTip(
-            "Train the main form's optimizer three times: on all samples per update (batch), on "
-            f"one sample (stochastic) and on {GD_MINIBATCH} (mini-batch; or the first batch size "
-            "above). Watch the loss by seconds: cheap updates are noisy, exact ones are slow."
+            tip="Train the main form's optimizer three times: on all samples per update (batch), "
+            f"on one sample (stochastic) and on {GD_MINIBATCH} (mini-batch; or the first batch "
+            "size above). Watch the loss by seconds: cheap updates are noisy, exact ones are slow.",
         )
         layout.addWidget(self.gd_button)
         self.status_label = named(QLabel(""), "compareStatusLabel", "Comparison status")

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 from gui.plots import (
     CurveBuffer,
     DecimatedCurve,
+    dress,
     ema,
     run_style,
     set_title,
     smoothing_alpha,
-    themed,
 )
 from gui.widgets import named
 
@@ -111,8 +111,8 @@ class RacePlots(QWidget):
             QCheckBox("Raw step losses"),
             "compareRawCheck",
             "Show every step's loss behind the average",
+            tip="Show the loss of every update faintly behind its average",
         )
-        self.raw_check.setToolTip("Show the loss of every update faintly behind its average")
         self.raw_check.toggled.connect(self._on_raw_toggled)
         controls.addWidget(self.log_check)
         controls.addWidget(self.raw_check)
@@ -158,12 +158,7 @@ class RacePlots(QWidget):
 
     @staticmethod
     def _plot(object_name: str, title: str, xlabel: str) -> pg.PlotWidget:
-        plot = named(pg.PlotWidget(), object_name, title)
-        themed(plot)
-        set_title(plot, title)
-        plot.setLabel("bottom", xlabel)
-        plot.setLabel("left", "loss")
-        return plot
+        return dress(pg.PlotWidget(), object_name, title, xlabel, "loss", strong_title=True)
 
     # ============================================================================== runs
     def start(self, labels: list[str], loss_key: str) -> list[Race]:

@@ -20,7 +20,6 @@ from html import escape
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QLabel,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 from gui.compare.choices import CompareChoices
 from gui.compare.races import Race, RacePlots
 from gui.compare.table import ResultsTable
-from gui.widgets import named
+from gui.widgets import column, named, scrolled
 from gui.widgets.banner import MessageBanner
 from trainers import catalog
 from trainers.errors import DescentError
@@ -79,7 +78,6 @@ class CompareView(QWidget):
         self.engine_ready = bool(getattr(worker, "ready", False))
         self.job: int | None = None
         self._runs: list[Race] = []
-        self._rows: list = []
         self._comparing = False
         self._stopping = False
         self._epochs = 0
@@ -106,17 +104,7 @@ class CompareView(QWidget):
         self.choices.stop_button.clicked.connect(self.stop)
         self.choices.gd_button.clicked.connect(self.start_gd_variants)
         self.status_label = self.choices.status_label
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.choices)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 0, 0, 0)
         self.banner = MessageBanner("compareMessageFrame")
-        right_layout.addWidget(self.banner)
         self.races = RacePlots()
         self.races.sig_visibility_changed.connect(self.set_run_visible)
         self.table = ResultsTable()
@@ -125,18 +113,12 @@ class CompareView(QWidget):
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setTextFormat(Qt.TextFormat.RichText)
         self.verdict_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        results = QWidget()
-        results_layout = QVBoxLayout(results)
-        results_layout.setContentsMargins(0, 0, 0, 0)
-        results_layout.addWidget(self.verdict_label)
-        results_layout.addWidget(self.table, 1)
-        self.races.splitter.addWidget(results)
+        self.races.splitter.addWidget(column(self.verdict_label, (self.table, 1)))
         self.races.splitter.setSizes([380, 280, 200])
-        right_layout.addWidget(self.races, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(right)
+        splitter.addWidget(scrolled(self.choices, 300))
+        splitter.addWidget(column(self.banner, (self.races, 1), margins=(4, 0, 0, 0)))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([320, 1000])
         layout = QVBoxLayout(self)
@@ -272,7 +254,6 @@ class CompareView(QWidget):
         self._epochs = checked[0][1].epochs
         self._loss_key = "val_loss" if checked[0][1].validation_split > 0 else "loss"
         self._runs = self.races.start([label for label, _ in checked], self._loss_key)
-        self._rows = []
         self.verdict_label.setText("")
         self.table.start(self._runs, self._target)
         if len({config.loss for _, config in checked}) > 1:
@@ -354,7 +335,6 @@ class CompareView(QWidget):
             if race.status in ("waiting", "training"):
                 race.status = "skipped" if race.status == "waiting" else "stopped"
                 self.table.show_run(race)
-        self._rows = rows
         self._on_redraw()
         self._comparing = False
         elapsed = time.monotonic() - self._started_at
@@ -368,9 +348,7 @@ class CompareView(QWidget):
         metric = next((row.metric for row in rows if row.metric), "")
         self.table.mark_best(metric == "accuracy")
         self.verdict_label.setText(
-            verdict_html(
-                rows, validation=self._loss_key == "val_loss", target_loss=self._target
-            )
+            verdict_html(rows, validation=self._loss_key == "val_loss", target_loss=self._target)
         )
         self._on_choices_changed()
         self.sig_comparison_finished.emit(rows)
@@ -416,10 +394,6 @@ class CompareView(QWidget):
     def run_labels(self) -> list[str]:
         """The labels of the runs of the current (or last) comparison, in training order."""
         return [race.label for race in self._runs]
-
-    def summary_rows(self) -> list:
-        """The `SummaryRow`s of the last finished comparison (empty before one)."""
-        return list(self._rows)
 
     # ============================================================================ drawing
     @Slot()

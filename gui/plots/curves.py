@@ -21,7 +21,6 @@ POINTS_PER_PIXEL = 2
 """Above this many visible points per horizontal pixel, the envelope is drawn instead."""
 
 
-
 class CurveBuffer:
     """x/y arrays that grow by doubling, so appending is amortized O(1) and never copies all."""
 
@@ -149,8 +148,6 @@ def visible_points(
     if tail >= end:
         return ex, ey
     return np.concatenate([ex, xs[tail:end]]), np.concatenate([ey, ys[tail:end]])
-
-
 
 
 class DecimatedCurve:

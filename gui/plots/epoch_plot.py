@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui.plots.curves import CurveBuffer
-from gui.plots.theme import COLORS, add_legend, themed
+from gui.plots.theme import COLORS, add_legend, dress
 
 EPOCH_REDRAW_INTERVAL_S = 0.5
 
@@ -23,30 +23,19 @@ class EpochPlot(pg.PlotWidget):
 
     def __init__(self, object_name: str, title: str, ylabel: str, parent=None) -> None:
         super().__init__(parent)
-        self.setObjectName(object_name)
-        self.setAccessibleName(title)
-        themed(self)
-        self.setTitle(title)
-        self.setLabel("bottom", "epoch")
-        self.setLabel("left", ylabel)
+        dress(self, object_name, title, "epoch", ylabel)
         self.legend = add_legend(self)
-        self.train = self.plot(
-            [],
-            [],
-            pen=pg.mkPen(COLORS["train"], width=2),
-            symbol="o",
-            symbolSize=5,
-            symbolBrush=COLORS["train"],
-            name="training",
-        )
-        self.val = self.plot(
-            [],
-            [],
-            pen=pg.mkPen(COLORS["val"], width=2),
-            symbol="s",
-            symbolSize=5,
-            symbolBrush=COLORS["val"],
-            name="validation",
+        self.train, self.val = (
+            self.plot(
+                [],
+                [],
+                pen=pg.mkPen(COLORS[key], width=2),
+                symbol=symbol,
+                symbolSize=5,
+                symbolBrush=COLORS[key],
+                name=name,
+            )
+            for key, symbol, name in (("train", "o", "training"), ("val", "s", "validation"))
         )
         self.train_buf = CurveBuffer(64)
         self.val_buf = CurveBuffer(64)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from gui.plots.curves import REFIT_INTERVAL_S, DecimatedCurve, ema
-from gui.plots.theme import COLORS, RAW_ALPHA, add_legend, themed
+from gui.plots.theme import COLORS, RAW_ALPHA, add_legend, dress
 
 
 class StepLossPlot(pg.PlotWidget):
@@ -27,12 +27,14 @@ class StepLossPlot(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setObjectName("stepLossPlot")
-        self.setAccessibleName("Step loss plot")
-        themed(self)
-        self.setLabel("bottom", "step (update)")
-        self.setLabel("left", "loss")
-        self.setTitle("Loss of each update")
+        dress(
+            self,
+            "stepLossPlot",
+            "Loss of each update",
+            "step (update)",
+            "loss",
+            accessible="Step loss plot",
+        )
         self.legend = add_legend(self)
         raw_color = QColor(COLORS["train"])
         raw_color.setAlpha(RAW_ALPHA)
@@ -128,12 +130,7 @@ class LogStepPlot(pg.PlotWidget):
 
     def __init__(self, object_name: str, title: str, ylabel: str, color: QColor) -> None:
         super().__init__()
-        self.setObjectName(object_name)
-        self.setAccessibleName(title)
-        themed(self)
-        self.setTitle(title)
-        self.setLabel("bottom", "step (update)")
-        self.setLabel("left", ylabel)
+        dress(self, object_name, title, "step (update)", ylabel)
         self.setLogMode(y=True)
         self.curve = self.plot([], [], pen=pg.mkPen(color, width=1.5))
         self.decimated = DecimatedCurve(self.curve)

@@ -67,8 +67,6 @@ def themed(plot: pg.PlotWidget) -> None:
     plot.showGrid(x=True, y=True, alpha=0.2)
 
 
-
-
 def set_title(plot: pg.PlotWidget, text: str) -> None:
     """A plot title in the palette's text colour (pyqtgraph's default grey reads faintly)."""
     plot.setTitle(text, color=QApplication.palette().color(QPalette.ColorRole.Text), size="11pt")
@@ -77,3 +75,27 @@ def set_title(plot: pg.PlotWidget, text: str) -> None:
 def run_style(index: int) -> tuple[QColor, Qt.PenStyle]:
     """The colour and line style of the `index`-th of several overlaid runs."""
     return PALETTE[index % len(PALETTE)], DASHES[(index // len(PALETTE)) % len(DASHES)]
+
+
+def dress(
+    plot: pg.PlotWidget,
+    object_name: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    *,
+    accessible: str = "",
+    strong_title: bool = False,
+) -> pg.PlotWidget:
+    """Name, theme, title and label `plot`; returns it. `strong_title` writes the title in the
+    palette's text colour (`set_title`), for plots overlaying several runs."""
+    plot.setObjectName(object_name)
+    plot.setAccessibleName(accessible or title)
+    themed(plot)
+    if strong_title:
+        set_title(plot, title)
+    else:
+        plot.setTitle(title)
+    plot.setLabel("bottom", xlabel)
+    plot.setLabel("left", ylabel)
+    return plot

@@ -6,16 +6,16 @@ the UI thread (SQLite connections belong to the thread that opened them; the wor
 engine thread), so it never waits for a run being written: the file is in WAL mode. It reloads
 the list when the worker reports a run started or ended, and whenever the tab is shown.
 
-Selecting runs in the table draws their curves: the step loss of every update (faint) with its
-moving average, and the epoch losses (validation dashed), one colour per run, so selecting
-several overlays them. The library's folder is a window setting (`runs/folder`); with none,
-the default folder of `trainers.runs.default_runs_dir` is used.
+Selecting runs in the table draws their curves (`gui.runs.curves`): the step loss of every
+update (faint) with its moving average, and the epoch losses (validation dashed), one colour per
+run, so selecting several overlays them. The library's folder is a window setting
+(`runs/folder`); with none, the default folder of `trainers.runs.default_runs_dir` is used.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -35,63 +35,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.plots import DecimatedCurve, add_legend, ema, run_style, set_title, smoothing_alpha, themed
+from gui.runs.columns import COL_NAME, COL_STARTED, COL_STATUS, COLUMNS
+from gui.runs.curves import RunCurvesPlots
 from gui.widgets import named
 from gui.widgets.number_item import NumberItem
 from trainers.events import Failed, Finished, Started
 
+if TYPE_CHECKING:
+    import pyqtgraph as pg
+
 SETTINGS_KEY = "runs/folder"
 ALL = "All"
-RAW_ALPHA = 60
 MAX_PLOTTED = 24  # more selected runs than this: only the first are drawn, to stay readable
-
-# Table columns: (header, how a RunRecord fills it: (text, sort value or None)).
-COLUMNS = (
-    ("Name", lambda r: (r.name, None)),
-    ("Status", lambda r: (r.status, None)),
-    ("Dataset", lambda r: (r.dataset, None)),
-    ("Optimizer", lambda r: (r.optimizer, None)),
-    ("Loss", lambda r: (r.loss or "", None)),
-    ("Learning rate", lambda r: _number(r.learning_rate, "{:g}")),
-    ("Batch", lambda r: (r.batch_size or "", _to_float(r.batch_size))),
-    ("Epochs", lambda r: (f"{r.epochs_done}/{r.epochs}", float(r.epochs_done))),
-    ("Final loss", lambda r: _number(r.final_loss)),
-    ("Final val loss", lambda r: _number(r.final_val_loss)),
-    ("Metric", lambda r: _metric(r)),
-    ("Time (s)", lambda r: _number(r.duration_s, "{:.1f}")),
-    ("Started", lambda r: (_started(r.started_at), r.started_at)),
-    ("Tags", lambda r: (", ".join(r.tags), None)),
-)
-COL_NAME, COL_STATUS, COL_STARTED = 0, 1, 12
-
-
-def _to_float(text) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _number(value: float | None, form: str = "{:.4f}") -> tuple[str, float | None]:
-    if value is None:
-        return "", None
-    return form.format(value), float(value)
-
-
-def _metric(record) -> tuple[str, float | None]:
-    """The validation metric when there is one (what generalizes), else the training one."""
-    value = record.final_val_metric
-    if value is None:
-        value = record.final_metric
-    if value is None or not record.metric:
-        return "", None
-    return f"{record.metric} {value:.4f}", float(value)
-
-
-def _started(timestamp: float) -> str:
-    from trainers.cli.output import format_time
-
-    return format_time(timestamp)
 
 
 class RunsView(QWidget):
@@ -107,7 +62,6 @@ class RunsView(QWidget):
         self.settings = settings
         self.library = None
         self._records: dict[int, object] = {}
-        self._plotted: dict[int, dict[str, pg.PlotDataItem]] = {}
         self._build()
         self._reload = QTimer(self)
         self._reload.setSingleShot(True)
@@ -217,41 +171,24 @@ class RunsView(QWidget):
         left_layout.addLayout(edits)
         left_layout.addLayout(folder_row)
 
-        self.step_plot = self._plot("runsStepPlot", "Loss of every update", "update (step)")
-        self._decimated: list[DecimatedCurve] = []  # the step curves, thinned to the view
-        self.step_plot.getViewBox().sigXRangeChanged.connect(self._refresh_step_curves)
-        self.epoch_plot = self._plot("runsEpochPlot", "Loss by epoch (validation dashed)", "epoch")
-        self.step_legend = add_legend(self.step_plot)
-        self.epoch_legend = add_legend(self.epoch_plot)
+        self.curves = RunCurvesPlots()
+        self.step_plot, self.epoch_plot = self.curves.step_plot, self.curves.epoch_plot
         self.details = QPlainTextEdit()
         named(self.details, "runsDetails", "Details of the selected run")
         self.details.setReadOnly(True)
         self.details.setPlaceholderText("Select a run to see its settings, result and versions.")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.step_plot)
-        right.addWidget(self.epoch_plot)
-        right.addWidget(self.details)
-        right.setSizes([400, 300, 200])
+        self.curves.addWidget(self.details)  # a third pane of the plots' splitter, below them
+        self.curves.setSizes([400, 300, 200])
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(self.curves)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
         self._update_buttons()
-
-    @staticmethod
-    def _plot(object_name: str, title: str, xlabel: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget()
-        named(plot, object_name, title)
-        themed(plot)
-        set_title(plot, title)
-        plot.setLabel("bottom", xlabel)
-        plot.setLabel("left", "loss")
-        return plot
 
     # ============================================================================== library
     def set_runs_folder(self, folder: str | None, *, remember: bool = True) -> bool:
@@ -448,67 +385,16 @@ class RunsView(QWidget):
         self.delete_button.setEnabled(count >= 1)
 
     def _draw(self, run_ids: list[int]) -> None:
-        for plot, legend in (
-            (self.step_plot, self.step_legend),
-            (self.epoch_plot, self.epoch_legend),
-        ):
-            plot.clear()
-            legend.clear()
-        self._plotted = {}
-        self._decimated = []
-        for index, run_id in enumerate(run_ids):
+        runs = []
+        for run_id in run_ids:
             record = self._records.get(run_id)
             curves = self._guarded(self.library.curves, run_id) if record else None
-            if curves is None:
-                continue
-            color, style = run_style(index)
-            pen = pg.mkPen(color, width=2.5, style=style)
-            faint = QColor(color)
-            faint.setAlpha(RAW_ALPHA)
-            items: dict[str, pg.PlotDataItem] = {}
-            if len(curves.steps):
-                steps = curves.steps.astype(np.float64)
-                alpha = smoothing_alpha(int(record.details.get("steps_per_epoch", 1)))
-                smooth, _ = ema(curves.losses, alpha, None)
-                for key, values, options in (
-                    ("raw", curves.losses, {"pen": pg.mkPen(faint)}),
-                    ("step", smooth, {"pen": pen, "name": record.name}),
-                ):
-                    curve = DecimatedCurve(self.step_plot.plot([], [], **options), len(steps))
-                    curve.append(steps, values)
-                    self._decimated.append(curve)
-                    items[key] = curve.item
-            epochs = curves.epochs.astype(np.float64)
-            for key, dashed in (("loss", False), ("val_loss", True)):
-                values = curves.history.get(key)
-                if values is None or not len(values):
-                    continue
-                epoch_pen = pg.mkPen(
-                    color, width=2, style=Qt.PenStyle.DashLine if dashed else style
-                )
-                items[key] = self.epoch_plot.plot(
-                    epochs,
-                    values,
-                    pen=epoch_pen,
-                    symbol="o",
-                    symbolSize=5,
-                    symbolBrush=color,
-                    symbolPen=None,
-                    name=record.name if key == "loss" else None,
-                )
-            self._plotted[run_id] = items
-        self._refresh_step_curves()
-
-    @Slot()
-    def _refresh_step_curves(self, *_) -> None:
-        """Hand the step plot what its view shows (all of it thinned, or the points zoomed in)."""
-        view = self.step_plot.getViewBox()
-        for curve in self._decimated:
-            curve.refresh(view)
+            runs.append(None if curves is None else (record, curves))
+        self.curves.draw(runs)
 
     def plotted(self) -> dict[int, dict[str, pg.PlotDataItem]]:
         """The curves drawn for each selected run: raw and smoothed step loss, epoch losses."""
-        return dict(self._plotted)
+        return self.curves.plotted()
 
     # =============================================================================== edits
     @Slot()

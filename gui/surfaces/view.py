@@ -220,11 +220,6 @@ class SurfaceView(QWidget):
     def is_playing(self) -> bool:
         return self.play_button.isChecked()
 
-    @property
-    def is_computing(self) -> bool:
-        """True while the newest request for paths has not come back."""
-        return self._pending
-
     def set_surface(self, name: str) -> None:
         """Show surface `name`; the start moves to its suggested start and paths are cleared."""
         index = self.surface_combo.findData(name)

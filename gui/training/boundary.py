@@ -26,7 +26,6 @@ CLASS_COLORS = np.array(
 )
 
 
-
 class DecisionBoundaryPlot(pg.PlotWidget):
     """Predicted class regions (colour, paler where the model is unsure) under the points."""
 

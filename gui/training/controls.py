@@ -29,12 +29,14 @@ class RunControls(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         buttons = QHBoxLayout()
-        self.train_button = named(QPushButton("Train"), "trainButton", "Train")
-        self.train_button.setToolTip("Start training (Ctrl+Return)")
+        self.train_button = named(
+            QPushButton("Train"), "trainButton", "Train", tip="Start training (Ctrl+Return)"
+        )
         self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume")
         self.pause_button.setCheckable(True)
-        self.stop_button = named(QPushButton("Stop"), "stopButton", "Stop")
-        self.stop_button.setToolTip("Stop training (Esc)")
+        self.stop_button = named(
+            QPushButton("Stop"), "stopButton", "Stop", tip="Stop training (Esc)"
+        )
         for button in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)

@@ -4,7 +4,9 @@ Everything here is read from `trainers.catalog` and `trainers.config`, which imp
 TensorFlow, so the whole panel is built and filled before the engine has loaded. `build_config()`
 turns the choices into a `RunConfig`; the engine validates it. The panel describes a dataset it
 cannot know the task of (a user's file) by asking the worker (`sig_describe_requested`), and the
-window hands the answer back to `show_description`.
+window hands the answer back to `show_description`. A little over ~500 lines: five groups of
+controls and the rules that tie them (a dataset's task decides its losses), kept together so
+the panel reads as one form.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from gui.settings import Setting
 from gui.widgets import named
 from gui.widgets.forms import ParamForm
 from trainers import catalog
-from trainers.config import ACTIVATIONS, SCHEDULES, RunConfig
+from trainers.config import ACTIVATIONS, SCHEDULE_HELP, SCHEDULES, RunConfig
 from trainers.errors import DescentError
 
 KIND_TITLES = {
@@ -114,8 +116,12 @@ class SidePanel(QWidget):
         row = QHBoxLayout()
         self.dataset_combo = named(QComboBox(), "datasetCombo", "Dataset")
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
-        self.open_button = named(QPushButton("Open..."), "openFileButton", "Open data file")
-        self.open_button.setToolTip("A CSV, an NPZ with x and y, or a folder of class folders")
+        self.open_button = named(
+            QPushButton("Open..."),
+            "openFileButton",
+            "Open data file",
+            tip="A CSV, an NPZ with x and y, or a folder of class folders",
+        )
         open_menu = QMenu(self.open_button)
         open_menu.addAction("CSV or NPZ file...", self.choose_data_file)
         open_menu.addAction("Folder of images...", self.choose_image_folder)
@@ -143,8 +149,12 @@ class SidePanel(QWidget):
     def _model_group(self) -> QGroupBox:
         group = QGroupBox("Model")
         form = QFormLayout(group)
-        self.hidden_edit = named(QLineEdit("16, 16"), "hiddenLayersEdit", "Hidden layers")
-        self.hidden_edit.setToolTip("Units of each hidden layer, e.g. 32, 32 (empty: none)")
+        self.hidden_edit = named(
+            QLineEdit("16, 16"),
+            "hiddenLayersEdit",
+            "Hidden layers",
+            tip="Units of each hidden layer, e.g. 32, 32 (empty: none)",
+        )
         form.addRow("Hidden layers", self.hidden_edit)
         self.activation_combo = named(QComboBox(), "activationCombo", "Activation")
         form.addRow("Activation", self.activation_combo)
@@ -255,7 +265,10 @@ class SidePanel(QWidget):
                     )
         combo.blockSignals(False)
         self.activation_combo.addItems(list(ACTIVATIONS))
-        self.schedule_combo.addItems(list(SCHEDULES))
+        for name in SCHEDULES:
+            self.schedule_combo.addItem(name)
+            index = self.schedule_combo.count() - 1
+            self.schedule_combo.setItemData(index, SCHEDULE_HELP[name], Qt.ItemDataRole.ToolTipRole)
         self.optimizer_combo.blockSignals(True)
         for info in catalog.OPTIMIZERS:
             self.optimizer_combo.addItem(info.display_name, info.name)

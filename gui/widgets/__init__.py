@@ -2,6 +2,6 @@
 icons, the message banner, catalog forms and number cells."""
 
 from gui.widgets.icons import color_square, swatch
-from gui.widgets.naming import named
+from gui.widgets.naming import column, named, scrolled
 
-__all__ = ["color_square", "named", "swatch"]
+__all__ = ["color_square", "column", "named", "scrolled", "swatch"]

@@ -42,8 +42,9 @@ WORKER = RunKey(0, None)
 """The key of events about the worker itself (the engine loading, the run library)."""
 
 
-class TrainingWorker(QObject):
-    """Runs the engine on its own thread and reports through `sig_*` signals."""
+class WorkerSignals(QObject):
+    """What the window hears from a worker: the signals `MainWindow` connects to. A stand-in
+    worker (a test's, playing recorded events) has these and the requests below."""
 
     sig_ready = Signal(str)
     """The engine is imported; the argument names the device training will use."""
@@ -53,6 +54,10 @@ class TrainingWorker(QObject):
     """A dataset description: dict with summary, task, n_classes, columns; or error."""
     sig_saved = Signal(str, str)
     """A run was saved: the folder, and an error message ('' when all went well)."""
+
+
+class TrainingWorker(WorkerSignals):
+    """Runs the engine on its own thread and reports through the `sig_*` signals."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -133,20 +138,21 @@ class TrainingWorker(QObject):
             self._library.close()
 
     # ----------------------------------------------------------- thread-safe, from any thread
-    def stop(self) -> None:
+    def _control_job(self, action: str) -> None:
+        """`JobControl.<action>()` of the job in progress, if any."""
         with self._lock:
-            if self._control is not None:
-                self._control.stop()
+            control = self._control
+        if control is not None:
+            getattr(control, action)()
+
+    def stop(self) -> None:
+        self._control_job("stop")
 
     def pause(self) -> None:
-        with self._lock:
-            if self._control is not None:
-                self._control.pause()
+        self._control_job("pause")
 
     def resume(self) -> None:
-        with self._lock:
-            if self._control is not None:
-                self._control.resume()
+        self._control_job("resume")
 
     @property
     def busy(self) -> bool:
@@ -282,9 +288,7 @@ class TrainingWorker(QObject):
 
         library = self._open_library()
         recording = (
-            None
-            if library is None
-            else LibraryRecording(library, kind="compare", source="window")
+            None if library is None else LibraryRecording(library, kind="compare", source="window")
         )
         listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
         session = CompareSession(runs, listener, target_loss, key=key, control=control)

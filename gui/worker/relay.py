@@ -107,4 +107,3 @@ class EventRelay:
         self.last_sent = time.monotonic()
         if events:
             self.send(merged(events))
-

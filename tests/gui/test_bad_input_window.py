@@ -4,27 +4,19 @@ The loaders' and the configuration's guarantees are proven in tests/trainers; he
 what a student sees: the message in the window, Train still enabled, the next good run working.
 """
 
-import io
 import struct
-import zipfile
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
 
+from tests.files import npz_declaring
 from tests.gui.test_main_window import RUN_TIMEOUT, find, train_and_wait
 
 
 def forged_npz(path):
     """An archive whose x header declares 8 exabytes it does not hold."""
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(64)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("x.npy", npy)
-        archive.writestr("y.npy", npy)
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(npz_declaring((1000000000, 1000000000), payload=64))
 
 
 def huge_png_folder(root):

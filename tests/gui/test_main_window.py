@@ -322,3 +322,15 @@ def test_inside_and_boundary_views_follow_the_run(qtbot, window):
     assert train_and_wait(qtbot, window) == "completed"
     assert window.training.boundary_plot.epoch is None
     assert "2-D" in window.training.boundary_plot.getPlotItem().titleLabel.text
+
+
+def test_the_loss_surfaces_tab_is_built_when_first_shown(window):
+    # Its path worker loads TensorFlow on a thread of its own: not before it is wanted.
+    assert window.surface_view is None
+    window.view_tabs.setCurrentWidget(window.surface_tab)
+    view = window.surface_view
+    assert view is not None and view.isVisible()
+    assert view.parent() is window.surface_tab
+    window.view_tabs.setCurrentIndex(0)
+    window.view_tabs.setCurrentWidget(window.surface_tab)
+    assert window.surface_view is view  # made once

@@ -8,6 +8,8 @@ import threading
 import numpy as np
 import pytest
 
+from tests.made import completed_run, run_info
+from tests.trainers.listening import Heard, run_in_thread
 from trainers.compare import CompareSession
 from trainers.config import RunConfig
 from trainers.errors import ConfigError, DatasetError
@@ -16,9 +18,7 @@ from trainers.events import (
     Failed,
     Finished,
     JobFinished,
-    RunInfo,
     RunKey,
-    RunResult,
     Started,
     Status,
     Steps,
@@ -32,38 +32,28 @@ from trainers.summary import (
 )
 
 
-class Recorder:
+class Recorder(Heard):
     """Keeps every event of a comparison, by member."""
 
     def __init__(self):
-        self.events = []
-        self.keys = set()
+        super().__init__()
         self.steps: dict[int, list[float]] = {}
-        self.first_steps = threading.Event()
-        self.paused = threading.Event()
 
-    def __call__(self, event):
-        self.keys.add(event.key)
+    def take(self, event):
         index = event.key.member
         match event:
             case Status(text=text):
                 self.events.append(("status", text))
-                if text == "Paused":
-                    self.paused.set()
             case Started(info=info, label=label):
                 self.events.append(("started", index, label, info))
             case Steps(losses=losses):
                 self.steps.setdefault(index, []).extend(losses.tolist())
-                self.first_steps.set()
             case EpochEnded(epoch=epoch, logs=logs, seconds=seconds):
                 self.events.append(("epoch", index, epoch, logs, seconds))
             case Finished(result=result) | Failed(result=result) if index is not None:
                 self.events.append(("finished", index, result))
             case JobFinished(rows=rows):
                 self.events.append(("all", list(rows)))
-
-    def kinds(self):
-        return [e[0] for e in self.events if e[0] != "status"]
 
 
 # ------------------------------------------------------------------------------------ planning
@@ -197,33 +187,8 @@ def test_losses_with_other_output_layers_share_the_hidden_layers():
 # ------------------------------------------------------------------------------------- summary
 def crafted_result(history, steps=None, losses=None, metric="accuracy"):
     config = RunConfig(dataset="moons", optimizer="sgd", hyperparameters={"learning_rate": 0.1})
-    info = RunInfo(
-        config=config,
-        dataset_summary="",
-        task="binary",
-        loss="binary_crossentropy",
-        model_summary="",
-        n_train=10,
-        n_val=2,
-        batch_size=5,
-        steps_per_epoch=2,
-        steps_per_execution=1,
-        total_steps=6,
-        metric=metric,
-        device="CPU",
-    )
-    losses = np.zeros(0) if losses is None else np.asarray(losses, dtype=np.float64)
-    steps = np.arange(1, len(losses) + 1) if steps is None else np.asarray(steps)
-    return RunResult(
-        config=config,
-        status="completed",
-        info=info,
-        step_numbers=steps,
-        step_losses=losses,
-        history=history,
-        epochs_done=len(history["loss"]),
-        epoch_times=[0.5, 1.25, 2.0][: len(history["loss"])],
-    )
+    info = run_info(config, metric=metric)
+    return completed_run(info, history, [] if losses is None else losses, steps)
 
 
 def test_summary_row_against_the_history_by_hand():
@@ -305,9 +270,7 @@ def test_stop_from_another_thread_ends_the_comparison_and_skips_the_rest():
     runs = [("first", config), ("second", config), ("third", config)]
     listener = Recorder()
     session = CompareSession(runs, listener)
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault("rows", session.run()))
-    thread.start()
+    thread, box = run_in_thread(session, "rows")
     assert listener.first_steps.wait(60)
     session.control.stop()
     thread.join(60)

@@ -8,15 +8,13 @@ Derandomized, so CI sees the same examples every run.
 
 import json
 import math
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.files import scratch_folder, write_scratch  # noqa: F401
+from tests.processes import run_main
 from trainers import cli
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
@@ -163,21 +161,8 @@ def test_a_bad_option_value_is_refused_naming_the_option(field, option, value):
 # -------------------------------------------------------------------------------- config files
 
 
-SCRATCH: list[Path] = []
-"""Where the generated files go: pytest's own temporary folder, which it prunes between runs
-(Hypothesis examples cannot take the function-scoped tmp_path)."""
-
-
-@pytest.fixture(autouse=True, scope="module")
-def scratch_folder(tmp_path_factory):
-    SCRATCH[:] = [tmp_path_factory.mktemp("generated")]
-    yield
-
-
 def write(name: str, content: bytes) -> Path:
-    path = Path(tempfile.mkdtemp(prefix="descent-config-", dir=SCRATCH[0])) / name
-    path.write_bytes(content)
-    return path
+    return write_scratch(name, content, "descent-config-")
 
 
 def read(path: Path) -> str | None:
@@ -318,13 +303,7 @@ def test_the_cli_exits_2_for_bad_flags(capsys, flags):
 def test_main_py_train_with_a_bad_config_file_exits_2_without_a_traceback(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text('dataset = "moons"\nepochs = 3\nhidden_layers = 32\n')
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "train", "--config", str(config), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    done = run_main("train", "--config", config, "--quiet", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "hidden_layers" in done.stderr and "[32, 32]" in done.stderr

@@ -1,13 +1,12 @@
 """The training session: true per-step losses, events, stop/pause from another thread,
 divergence, reproducibility, and refusing a loss that does not fit the task."""
 
-import threading
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.trainers.listening import Heard, run_in_thread
 from trainers import losses, models, optimizers
 from trainers.build import epoch_order, load_dataset
 from trainers.config import RunConfig
@@ -26,39 +25,29 @@ from trainers.events import (
 from trainers.session import TrainingSession
 
 
-class Recorder:
-    """Keeps every event, and lets a test wait for the first steps."""
+class Recorder(Heard):
+    """Keeps every event, and every step's number and loss."""
 
     def __init__(self):
-        self.events = []
-        self.keys = set()
+        super().__init__()
         self.steps = []
         self.losses = []
-        self.first_steps = threading.Event()
-        self.paused = threading.Event()
 
-    def __call__(self, event):
-        self.keys.add(event.key)
+    def take(self, event):
         match event:
             case Status(text=text):
                 self.events.append(("status", text))
-                if text == "Paused":
-                    self.paused.set()
             case Started(info=info):
                 self.events.append(("started", info))
             case Steps(steps=steps, losses=losses):
                 self.steps.extend(steps.tolist())
                 self.losses.extend(losses.tolist())
-                self.first_steps.set()
             case EpochEnded(epoch=epoch, logs=logs):
                 self.events.append(("epoch", epoch, logs))
             case Finished(result=result):
                 self.events.append(("finished", result))
             case Failed(message=message, result=result):
                 self.events.append(("failed", message, result))
-
-    def kinds(self):
-        return [e[0] for e in self.events if e[0] != "status"]
 
 
 def hand_run_losses(config: RunConfig) -> np.ndarray:
@@ -163,20 +152,19 @@ def test_each_epoch_has_its_own_order_and_a_seed_fixes_them():
     assert not np.array_equal(epoch_order(100, 1, 0).numpy(), first[0])
 
 
-def run_in_thread(session):
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault("result", session.run()))
-    thread.start()
-    return thread, box
+def training_in_thread(config: RunConfig):
+    """A session of `config` started on a thread, once its first steps are in: the listener,
+    the session, the thread and the box its result lands in."""
+    listener = Recorder()
+    session = TrainingSession(config, listener)
+    thread, box = run_in_thread(session)
+    assert listener.first_steps.wait(60)
+    return listener, session, thread, box
 
 
 def test_stop_from_another_thread_keeps_the_history():
-    listener = Recorder()
-    session = TrainingSession(
-        RunConfig(dataset="digits", epochs=500, batch_size=16, steps_per_execution=1), listener
-    )
-    thread, box = run_in_thread(session)
-    assert listener.first_steps.wait(60)
+    config = RunConfig(dataset="digits", epochs=500, batch_size=16, steps_per_execution=1)
+    listener, session, thread, box = training_in_thread(config)
     session.control.stop()
     thread.join(60)
     assert not thread.is_alive()
@@ -187,12 +175,8 @@ def test_stop_from_another_thread_keeps_the_history():
 
 
 def test_pause_holds_training_until_resume():
-    listener = Recorder()
-    session = TrainingSession(
-        RunConfig(dataset="moons", epochs=40, batch_size=8, steps_per_execution=1), listener
-    )
-    thread, box = run_in_thread(session)
-    assert listener.first_steps.wait(60)
+    config = RunConfig(dataset="moons", epochs=40, batch_size=8, steps_per_execution=1)
+    listener, session, thread, box = training_in_thread(config)
     session.control.pause()
     assert listener.paused.wait(30)
     held = len(listener.steps)
@@ -207,13 +191,9 @@ def test_pause_holds_training_until_resume():
 
 def test_divergence_ends_the_run_with_a_message_and_keeps_the_history():
     listener = Recorder()
-    config = RunConfig(
-        dataset="diabetes",
-        optimizer="sgd",
-        loss="mse",
-        hyperparameters={"learning_rate": 1e4},
-        epochs=20,
-    )
+    too_fast = {"learning_rate": 1e4}
+    config = RunConfig(dataset="diabetes", optimizer="sgd", loss="mse", epochs=20)
+    config.hyperparameters = too_fast
     result = TrainingSession(config, listener).run()
     assert result.status == "diverged"
     assert "step" in result.message and "learning rate" in result.message

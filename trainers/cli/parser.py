@@ -33,6 +33,17 @@ def _optimizer_help() -> str:
     return "\n".join(lines)
 
 
+def _command(commands, name: str, help: str, **options) -> argparse.ArgumentParser:
+    """A sub-command whose help keeps its line breaks and whose flags are never abbreviated."""
+    return commands.add_parser(
+        name,
+        allow_abbrev=False,
+        help=help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **options,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="descent",
@@ -44,11 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     commands.add_parser("list", help="list datasets, optimizers and losses")
 
-    train = commands.add_parser(
+    train = _command(
+        commands,
         "train",
-        allow_abbrev=False,
-        help="train one run headless",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "train one run headless",
         epilog="optimizers and their hyperparameters (set with --set NAME=VALUE):\n"
         + _optimizer_help(),
     )
@@ -71,11 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write TensorBoard event logs into DIR (train/ and validation/)",
     )
 
-    compare = commands.add_parser(
+    compare = _command(
+        commands,
         "compare",
-        allow_abbrev=False,
-        help="train several runs from the same initial weights and compare them",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "train several runs from the same initial weights and compare them",
         description="Train every combination of the values given, one run after another. All "
         "runs share the seed, so they start from the same initial weights (the layers their "
         "losses share) and see the batches in the same order.",

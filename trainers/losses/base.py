@@ -10,18 +10,21 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers import compat
+from trainers import catalog, compat
 from trainers.catalog import loss_info
 
 # Keyword arguments every loss takes from `keras.losses.Loss`, next to its own options.
-BASE_KEYWORDS = ("reduction", "name", "dtype")
+KERAS_DEFAULTS = {"reduction": "sum_over_batch_size", "name": None, "dtype": None}
+BASE_KEYWORDS = tuple(KERAS_DEFAULTS)
 
 
 class CatalogLoss(keras.losses.Loss):
     """A `keras.losses.Loss` whose options are declared in `trainers.catalog.LOSSES`.
 
-    Subclasses set `catalog_name`, check each option with `_check` in `__init__`, and return
-    per-sample values from `call`. The default name is the catalog name (e.g. "mse").
+    Subclasses set `catalog_name` and `function`, the per-sample function called as
+    `function(y_true, y_pred, **options)`; the default name is the catalog name (e.g. "mse").
+    A subclass whose entry has options gets a constructor taking them (with the catalog's
+    defaults, checked against its ranges), and its docstring gets its "Args:" from the entry.
 
     Args:
         reduction: How per-sample values become one number, as in `keras.losses.Loss`:
@@ -32,11 +35,20 @@ class CatalogLoss(keras.losses.Loss):
     """
 
     catalog_name = ""
+    function = None
+    """The per-sample loss, `function(y_true, y_pred, **options)` (a `staticmethod`)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        catalog.fill_from_entry(cls, loss_info, _catalog_constructor, _arguments_doc)
 
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
         super().__init__(name=name or self.catalog_name, reduction=reduction, dtype=dtype)
         # Remember whether a dtype was asked for, so a config made under float32 does not pin it.
         self._dtype_requested = dtype is not None
+
+    def call(self, y_true, y_pred):
+        return type(self).function(y_true, y_pred, **self.options())
 
     def _check(self, option: str, value):
         """`value` validated against the catalog's range for `option` (ValueError naming it)."""
@@ -56,6 +68,34 @@ class CatalogLoss(keras.losses.Loss):
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
         return f"<{type(self).__name__}({options}) reduction={self.reduction!r}>"
+
+
+def _arguments_doc(info) -> str:
+    """The catalog's formula of the loss (per sample), then its "Args:" section."""
+    lines = ["Per sample, as the catalog writes it:", "", "```", info.equation, "```", ""]
+    lines.append("Args:")
+    for p in info.params:
+        lines.append(f"    {p.name}: {p.help}, in {p.range_text()}. Defaults to `{p.default}`.")
+    lines += [
+        '    reduction: See `CatalogLoss`. Defaults to "sum_over_batch_size".',
+        f'    name: Defaults to "{info.name}".',
+        "    dtype: Defaults to `keras.config.floatx()`.",
+    ]
+    return "\n".join(lines)
+
+
+def _catalog_constructor(info):
+    """`__init__(self, <option>=<default>, ..., reduction=..., name=None, dtype=None)`."""
+    made = catalog.signature(info.params, KERAS_DEFAULTS)
+
+    def __init__(self, *args, **kwargs):  # noqa: N807 (the constructor it is)
+        values = catalog.bound_arguments(made, self, *args, **kwargs)
+        CatalogLoss.__init__(self, **{k: values.pop(k) for k in KERAS_DEFAULTS})
+        for option, value in values.items():
+            setattr(self, option, self._check(option, value))
+
+    __init__.__signature__ = made
+    return __init__
 
 
 def align(y_true, y_pred):

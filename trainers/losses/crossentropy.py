@@ -64,83 +64,32 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False):
     return categorical_crossentropy(one_hot, y_pred, from_logits=from_logits)
 
 
-class _CrossentropyLoss(CatalogLoss):
-    """Shared `__init__` of the three cross-entropies: the `from_logits` option."""
-
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name=None, dtype=None):
-        super().__init__(reduction=reduction, name=name, dtype=dtype)
-        self.from_logits = self._check("from_logits", from_logits)
-
-
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class BinaryCrossentropy(_CrossentropyLoss):
+class BinaryCrossentropy(CatalogLoss):
     """Binary cross-entropy for two classes, p = P(class 1).
-
-    ```
-    loss = -(y log p + (1 - y) log(1 - p))          p clipped to [eps, 1 - eps]
-    loss = softplus(z) - y * z                      from_logits=True, p = sigmoid(z)
-    ```
 
     y_pred of shape (n, 1) goes with y_true of shape (n,) or (n, 1); with several outputs the
     per-sample value is the mean over them.
-
-    Args:
-        from_logits: True when the model outputs raw scores z rather than probabilities.
-            Defaults to False.
-        reduction: See `CatalogLoss`. Defaults to "sum_over_batch_size".
-        name: Defaults to "binary_crossentropy".
-        dtype: Defaults to `keras.config.floatx()`.
     """
 
     catalog_name = "binary_crossentropy"
-
-    def call(self, y_true, y_pred):
-        return binary_crossentropy(y_true, y_pred, from_logits=self.from_logits)
+    function = staticmethod(binary_crossentropy)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class CategoricalCrossentropy(_CrossentropyLoss):
-    """Categorical cross-entropy for several classes with one-hot labels.
-
-    ```
-    loss = -sum_k y_k log p_k                       p clipped to [eps, 1 - eps]
-    loss = -sum_k y_k log_softmax(z)_k              from_logits=True
-    ```
-
-    Args:
-        from_logits: True when the model outputs raw scores z rather than softmax
-            probabilities. Defaults to False.
-        reduction: See `CatalogLoss`. Defaults to "sum_over_batch_size".
-        name: Defaults to "categorical_crossentropy".
-        dtype: Defaults to `keras.config.floatx()`.
-    """
+class CategoricalCrossentropy(CatalogLoss):
+    """Categorical cross-entropy for several classes with one-hot labels."""
 
     catalog_name = "categorical_crossentropy"
-
-    def call(self, y_true, y_pred):
-        return categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits)
+    function = staticmethod(categorical_crossentropy)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class SparseCategoricalCrossentropy(_CrossentropyLoss):
+class SparseCategoricalCrossentropy(CatalogLoss):
     """Categorical cross-entropy with an integer label y instead of a one-hot vector.
 
-    ```
-    loss = -log p_y                                 p clipped to [eps, 1 - eps]
-    loss = -log_softmax(z)_y                        from_logits=True
-    ```
-
     y_true holds integer labels in [0, k), of shape (n,) or (n, 1); y_pred has shape (n, k).
-
-    Args:
-        from_logits: True when the model outputs raw scores z rather than softmax
-            probabilities. Defaults to False.
-        reduction: See `CatalogLoss`. Defaults to "sum_over_batch_size".
-        name: Defaults to "sparse_categorical_crossentropy".
-        dtype: Defaults to `keras.config.floatx()`.
     """
 
     catalog_name = "sparse_categorical_crossentropy"
-
-    def call(self, y_true, y_pred):
-        return sparse_categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits)
+    function = staticmethod(sparse_categorical_crossentropy)

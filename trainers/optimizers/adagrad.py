@@ -5,14 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import (
-    DescentOptimizer,
-    current_state,
-    defaults,
-    median_over_weights,
-)
-
-_DEFAULTS = defaults("adagrad")
+from trainers.optimizers.base import DescentOptimizer, current_state, median_over_weights
 
 
 @keras.saving.register_keras_serializable(package="descent")
@@ -29,50 +22,19 @@ class Adagrad(DescentOptimizer):
     `s` starts at `initial_accumulator_value` and only grows, so the effective rate only falls.
     `epsilon` sits outside the root (Keras's own Adagrad puts it inside). Duchi, Hazan & Singer
     (2011), "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization".
-
-    Args:
-        learning_rate: A float > 0, a `keras.optimizers.schedules.LearningRateSchedule`, or a
-            callable taking no arguments that returns the rate. Defaults to `0.01`.
-        initial_accumulator_value: s0 >= 0, the starting value of `s`. Defaults to `0.0`.
-        epsilon: A float > 0 that keeps the division finite. Defaults to `1e-7`.
-        **kwargs: Keras's base optimizer keywords (`name`, `weight_decay`, `clipnorm`,
-            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
-            `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
     catalog_name = "adagrad"
+    state = {"_accumulators": "accumulator"}
 
-    def __init__(
-        self,
-        learning_rate=_DEFAULTS["learning_rate"],
-        initial_accumulator_value=_DEFAULTS["initial_accumulator_value"],
-        epsilon=_DEFAULTS["epsilon"],
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate=learning_rate,
-            initial_accumulator_value=initial_accumulator_value,
-            epsilon=epsilon,
-            **kwargs,
-        )
-
-    def build(self, var_list):
-        """Create the sum of squared gradients `s`, one tensor at s0 per model variable."""
-        if self.built:
-            return
-        super().build(var_list)
-        self._accumulators = self.add_optimizer_variables(
-            var_list,
-            "accumulator",
-            initializer=keras.initializers.Constant(self.initial_accumulator_value),
-        )
+    def state_initializer(self):
+        """`s` starts at s0, `initial_accumulator_value`."""
+        return keras.initializers.Constant(self.initial_accumulator_value)
 
     def update_step(self, gradient, variable, learning_rate):
         """Add `gradient ** 2` to `s`, then step by the gradient over `sqrt(s) + epsilon`."""
-        lr = ops.cast(learning_rate, variable.dtype)
-        gradient = ops.cast(gradient, variable.dtype)
-        epsilon = ops.cast(self.epsilon, variable.dtype)
-        s = self._accumulators[self._get_variable_index(variable)]
+        lr, gradient, epsilon = self.cast(variable, learning_rate, gradient, self.epsilon)
+        s = self.state_of("_accumulators", variable)
 
         self.assign_add(s, ops.square(gradient))  # in place: one operation fewer than s + g * g
         step = ops.divide(ops.multiply(lr, gradient), ops.add(ops.sqrt(s), epsilon))

@@ -5,14 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import (
-    DescentOptimizer,
-    current_state,
-    defaults,
-    median_over_weights,
-)
-
-_DEFAULTS = defaults("adam")
+from trainers.optimizers.base import DescentOptimizer, current_state, median_over_weights
 
 
 @keras.saving.register_keras_serializable(package="descent")
@@ -33,41 +26,10 @@ class Adam(DescentOptimizer):
     is added to the corrected root, as in Algorithm 1 of the paper (Keras's own Adam folds the
     corrections into the learning rate instead). Kingma & Ba (2014), "Adam: A Method for
     Stochastic Optimization".
-
-    Args:
-        learning_rate: A float > 0, a `keras.optimizers.schedules.LearningRateSchedule`, or a
-            callable taking no arguments that returns the rate. Defaults to `0.001`.
-        beta_1: In [0, 1), the decay of the average of gradients `m`. Defaults to `0.9`.
-        beta_2: In [0, 1), the decay of the average of squared gradients `v`.
-            Defaults to `0.999`.
-        epsilon: A float > 0 that keeps the division finite. Defaults to `1e-7`.
-        **kwargs: Keras's base optimizer keywords (`name`, `weight_decay`, `clipnorm`,
-            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
-            `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
     catalog_name = "adam"
-
-    def __init__(
-        self,
-        learning_rate=_DEFAULTS["learning_rate"],
-        beta_1=_DEFAULTS["beta_1"],
-        beta_2=_DEFAULTS["beta_2"],
-        epsilon=_DEFAULTS["epsilon"],
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs
-        )
-
-    def build(self, var_list):
-        """Create the averages of gradients `m` and of squared gradients `v`, zero."""
-        if self.built:
-            return
-        super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"]
-        )
+    state = {"_momentums": "momentum", "_velocities": "velocity"}
 
     def update_step(self, gradient, variable, learning_rate):
         """Update `m` and `v`, correct their bias for step `t`, and step by their ratio.
@@ -79,16 +41,13 @@ class Adam(DescentOptimizer):
         `learning_rate * m_hat = (learning_rate / (1 - beta_1 ** t)) * m`.
         """
         dtype = variable.dtype
-        lr = ops.cast(learning_rate, dtype)
-        gradient = ops.cast(gradient, dtype)
-        beta_1 = ops.cast(self.beta_1, dtype)
-        beta_2 = ops.cast(self.beta_2, dtype)
-        epsilon = ops.cast(self.epsilon, dtype)
+        lr, gradient, beta_1, beta_2, epsilon = self.cast(
+            variable, learning_rate, gradient, self.beta_1, self.beta_2, self.epsilon
+        )
         # The counter is incremented after the update, so this step is t = iterations + 1.
         t = ops.cast(self.iterations + 1, dtype)
-        index = self._get_variable_index(variable)
-        m = self._momentums[index]
-        v = self._velocities[index]
+        m = self.state_of("_momentums", variable)
+        v = self.state_of("_velocities", variable)
 
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1.0 - beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1.0 - beta_2))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from trainers.optimizers._common import DescentOptimizer, defaults
-
-_DEFAULTS = defaults("momentum")
+from trainers.optimizers.base import DescentOptimizer
 
 
 @keras.saving.register_keras_serializable(package="descent")
@@ -29,41 +27,15 @@ class Momentum(DescentOptimizer):
     Both forms follow the same path: heavy-ball with `learning_rate` equals the average with
     `learning_rate / (1 - beta)`. `v` starts at 0. Polyak (1964), "Some methods of speeding up the
     convergence of iteration methods".
-
-    Args:
-        learning_rate: A float > 0, a `keras.optimizers.schedules.LearningRateSchedule`, or a
-            callable taking no arguments that returns the rate. Defaults to `0.01`.
-        momentum: beta in [0, 1), the weight kept on the accumulated gradients. Defaults to `0.9`.
-        ewma: True for the averaged form above, False for heavy-ball. Defaults to `True`.
-        **kwargs: Keras's base optimizer keywords (`name`, `weight_decay`, `clipnorm`,
-            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
-            `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`).
     """
 
     catalog_name = "momentum"
-
-    def __init__(
-        self,
-        learning_rate=_DEFAULTS["learning_rate"],
-        momentum=_DEFAULTS["momentum"],
-        ewma=_DEFAULTS["ewma"],
-        **kwargs,
-    ):
-        super().__init__(learning_rate=learning_rate, momentum=momentum, ewma=ewma, **kwargs)
-
-    def build(self, var_list):
-        """Create the velocity `v`, one zero tensor per model variable."""
-        if self.built:
-            return
-        super().build(var_list)
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+    state = {"_velocities": "velocity"}
 
     def update_step(self, gradient, variable, learning_rate):
         """Fold `gradient` into the velocity, then move `variable` along it."""
-        lr = ops.cast(learning_rate, variable.dtype)
-        gradient = ops.cast(gradient, variable.dtype)
-        beta = ops.cast(self.momentum, variable.dtype)
-        v = self._velocities[self._get_variable_index(variable)]
+        lr, gradient, beta = self.cast(variable, learning_rate, gradient, self.momentum)
+        v = self.state_of("_velocities", variable)
 
         if self.ewma:
             # The average weighs the new gradient by 1 - beta: v + (1 - beta) * (g - v) is

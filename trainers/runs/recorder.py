@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trainers import events
 from trainers.errors import DescentError
-from trainers.events import (
-    EpochEnded,
-    Event,
-    Failed,
-    Finished,
-    RunInfo,
-    RunKey,
-    RunResult,
-    Started,
-    Status,
-    Steps,
-)
+from trainers.events import Event, RunInfo, RunKey, RunResult
 
 if TYPE_CHECKING:
     from trainers.config import RunConfig
@@ -44,20 +34,12 @@ class RunRecorder:
     """
 
     def __init__(
-        self,
-        library: RunLibrary,
-        *,
-        name: str | None = None,
-        kind: str = "train",
-        group: str | None = None,
-        source: str = "cli",
-        flush_interval_s: float = FLUSH_INTERVAL_S,
+        self, library: RunLibrary, *, flush_interval_s: float = FLUSH_INTERVAL_S, **filing: Any
     ):
+        """`filing` is what `RunLibrary.start_run` files the run under: its `name`, `kind`
+        ("train" or "compare"), `group` and `source` ("cli" or "window")."""
         self.library = library
-        self.name = name
-        self.kind = kind
-        self.group = group
-        self.source = source
+        self.filing = filing
         self.flush_interval_s = flush_interval_s
         self.run_id: int | None = None
         self.error: str | None = None
@@ -79,9 +61,7 @@ class RunRecorder:
         """Add the run (once); with `info`, also what the session built and epoch 0."""
         if self.run_id is None:
             try:
-                self.run_id = self.library.start_run(
-                    config, name=self.name, kind=self.kind, group=self.group, source=self.source
-                )
+                self.run_id = self.library.start_run(config, **self.filing)
             except DescentError as exc:
                 self.error = self.error or str(exc)
                 return
@@ -136,23 +116,15 @@ class LibraryRecording:
     """
 
     def __init__(
-        self,
-        library: RunLibrary,
-        *,
-        kind: str = "train",
-        name: str | None = None,
-        group: str | None = None,
-        source: str = "cli",
-        flush_interval_s: float = FLUSH_INTERVAL_S,
+        self, library: RunLibrary, *, flush_interval_s: float = FLUSH_INTERVAL_S, **filing: Any
     ):
+        """`filing`: the `name`, `kind`, `group` and `source` each run is filed under (see
+        `RunRecorder`); a member's label, when it has one, is its name."""
         self.library = library
         self.flush_interval_s = flush_interval_s
-        self.kind = kind
-        self.name = name
-        self.group = group
-        if kind == "compare" and group is None:
-            self.group = time.strftime("compare %Y-%m-%d %H:%M:%S")
-        self.source = source
+        if filing.get("kind") == "compare" and filing.get("group") is None:
+            filing["group"] = time.strftime("compare %Y-%m-%d %H:%M:%S")
+        self.filing = filing
         self.recorders: dict[RunKey, RunRecorder] = {}
 
     @property
@@ -171,28 +143,26 @@ class LibraryRecording:
     def recorder_for(self, key: RunKey, label: str = "") -> RunRecorder:
         """The recorder of run `key` (made on first use)."""
         if key not in self.recorders:
+            filing = dict(self.filing)
+            if label:
+                filing["name"] = label
             self.recorders[key] = RunRecorder(
-                self.library,
-                name=label or self.name,
-                kind=self.kind,
-                group=self.group,
-                source=self.source,
-                flush_interval_s=self.flush_interval_s,
+                self.library, flush_interval_s=self.flush_interval_s, **filing
             )
         return self.recorders[key]
 
     def __call__(self, event: Event) -> None:
         match event:
-            case Status():
+            case events.Status():
                 for recorder in self.recorders.values():
                     recorder.flush()  # e.g. "Paused": nothing should wait in memory meanwhile
-            case Started(info=info, label=label):
+            case events.Started(info=info, label=label):
                 self.recorder_for(event.key, label).begin(info.config, info)
-            case Steps(steps=steps, losses=losses) if event.key in self.recorders:
+            case events.Steps(steps=steps, losses=losses) if event.key in self.recorders:
                 self.recorders[event.key].steps(steps, losses)
-            case EpochEnded(epoch=epoch, logs=logs, seconds=seconds) if (
+            case events.EpochEnded(epoch=epoch, logs=logs, seconds=seconds) if (
                 event.key in self.recorders
             ):
                 self.recorders[event.key].epoch(epoch, seconds, logs)
-            case Finished(result=result) | Failed(result=result) if result is not None:
+            case events.Finished(result=result) | events.Failed(result=result) if result:
                 self.recorder_for(event.key).finish(result.config, result)

@@ -132,7 +132,7 @@ def test_selecting_runs_reopens_and_overlays_their_curves(qtbot, view, copy_dir)
     assert set(drawn) == {r.id for r in records}
     pens = {drawn[r.id]["step"].opts["pen"].color().name() for r in records}
     assert len(pens) == 3  # one colour per run
-    assert len(view.step_legend.items) == 3
+    assert len(view.curves.step_legend.items) == 3
     assert not find(view, QPushButton, "runsRenameButton").isEnabled()  # one at a time
 
 

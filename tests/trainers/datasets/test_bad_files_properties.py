@@ -10,14 +10,14 @@ import codecs
 import io
 import struct
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.files import SCRATCH, npz_declaring, scratch_folder, write_scratch  # noqa: F401
+from tests.processes import run_main
 from trainers import datasets
 from trainers.datasets.files import MAX_IMAGE_PIXELS
 from trainers.errors import DatasetError
@@ -34,22 +34,8 @@ LONGEST_MESSAGE = 600
 """A message is a paragraph: longer means it echoes the file back instead of explaining."""
 
 
-SCRATCH: list[Path] = []
-"""Where the generated files go: pytest's own temporary folder, which it prunes between runs
-(Hypothesis examples cannot take the function-scoped tmp_path)."""
-
-
-@pytest.fixture(autouse=True, scope="module")
-def scratch_folder(tmp_path_factory):
-    SCRATCH[:] = [tmp_path_factory.mktemp("generated")]
-    yield
-
-
 def write(name: str, content: bytes) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="descent-bad-", dir=SCRATCH[0]))
-    path = folder / name
-    path.write_bytes(content)
-    return path
+    return write_scratch(name, content, "descent-bad-")
 
 
 def load(path: Path, **options) -> str | None:
@@ -335,14 +321,7 @@ def test_arrays_of_any_shape_and_dtype_load_or_are_refused_by_name(x_shape, y_sh
 )
 def test_a_header_declaring_more_data_than_the_archive_holds_is_refused(shape, descr):
     """A damaged or hand-made header may claim petabytes: refused before numpy allocates."""
-    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {tuple(shape)}, }}"
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(16)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("x.npy", npy)
-        archive.writestr("y.npy", npy)
-    load(write("forged.npz", buffer.getvalue()))
+    load(write("forged.npz", npz_declaring(shape, descr)))
 
 
 @SETTINGS
@@ -508,18 +487,10 @@ def test_the_cli_exits_2_with_the_file_named_on_stderr(capsys, file):
 
 
 def test_main_py_train_on_a_bad_csv_exits_2_without_a_traceback(tmp_path):
-    import subprocess
-    import sys
 
     bad = tmp_path / "grades.csv"
     bad.write_bytes("hours,grade\n1,pass\n2,échec\n".encode("latin-1"))
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "train", "--dataset", str(bad), "--epochs", "1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    done = run_main("train", "--dataset", bad, "--epochs", "1", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "grades.csv is not UTF-8 text" in done.stderr and "row 3" in done.stderr

@@ -9,93 +9,76 @@ from __future__ import annotations
 import numpy as np
 
 
-def _steps(w0, grads):
-    return np.array(w0, dtype=np.float64), [np.asarray(g, dtype=np.float64) for g in grads]
+def _walk(w0, grads, step, **state):
+    """The weights after each of `grads`: `step(w, g, t, state)` returns the next weights and
+    may update `state` (the optimizer's averages, starting at the values given, 0 by default)."""
+    w = np.array(w0, dtype=np.float64)
+    path = []
+    for t, g in enumerate(grads, start=1):
+        w = step(w, np.asarray(g, dtype=np.float64), t, state)
+        path.append(w)
+    return path
 
 
 def sgd(w0, grads, learning_rate):
-    w, grads = _steps(w0, grads)
-    path = []
-    for g in grads:
-        w = w - learning_rate * g
-        path.append(w)
-    return path
+    return _walk(w0, grads, lambda w, g, t, s: w - learning_rate * g)
 
 
 def momentum(w0, grads, learning_rate, momentum, ewma):
-    w, grads = _steps(w0, grads)
     beta = momentum
-    v = np.zeros_like(w)
-    path = []
-    for g in grads:
-        v = beta * v + (1 - beta) * g if ewma else beta * v + g
-        w = w - learning_rate * v
-        path.append(w)
-    return path
+
+    def step(w, g, t, s):
+        s["v"] = beta * s["v"] + (1 - beta) * g if ewma else beta * s["v"] + g
+        return w - learning_rate * s["v"]
+
+    return _walk(w0, grads, step, v=0.0)
 
 
 def nesterov(w0, grads, learning_rate, momentum, ewma):
-    w, grads = _steps(w0, grads)
     beta = momentum
-    v = np.zeros_like(w)
-    path = []
-    for g in grads:
+
+    def step(w, g, t, s):
         if ewma:
-            v = beta * v + (1 - beta) * g
-            w = w - learning_rate * (beta * v + (1 - beta) * g)
-        else:
-            v = beta * v + g
-            w = w - learning_rate * (beta * v + g)
-        path.append(w)
-    return path
+            s["v"] = beta * s["v"] + (1 - beta) * g
+            return w - learning_rate * (beta * s["v"] + (1 - beta) * g)
+        s["v"] = beta * s["v"] + g
+        return w - learning_rate * (beta * s["v"] + g)
+
+    return _walk(w0, grads, step, v=0.0)
 
 
 def adagrad(w0, grads, learning_rate, initial_accumulator_value, epsilon):
-    w, grads = _steps(w0, grads)
-    s = np.full_like(w, initial_accumulator_value)
-    path = []
-    for g in grads:
-        s = s + g * g
-        w = w - learning_rate * g / (np.sqrt(s) + epsilon)
-        path.append(w)
-    return path
+    def step(w, g, t, s):
+        s["s"] = s["s"] + g * g
+        return w - learning_rate * g / (np.sqrt(s["s"]) + epsilon)
+
+    return _walk(w0, grads, step, s=initial_accumulator_value)
 
 
 def adadelta(w0, grads, learning_rate, rho, epsilon):
-    w, grads = _steps(w0, grads)
-    a = np.zeros_like(w)
-    d = np.zeros_like(w)
-    path = []
-    for g in grads:
-        a = rho * a + (1 - rho) * g * g
-        u = np.sqrt(d + epsilon) / np.sqrt(a + epsilon) * g
-        d = rho * d + (1 - rho) * u * u
-        w = w - learning_rate * u
-        path.append(w)
-    return path
+    def step(w, g, t, s):
+        s["a"] = rho * s["a"] + (1 - rho) * g * g
+        u = np.sqrt(s["d"] + epsilon) / np.sqrt(s["a"] + epsilon) * g
+        s["d"] = rho * s["d"] + (1 - rho) * u * u
+        return w - learning_rate * u
+
+    return _walk(w0, grads, step, a=0.0, d=0.0)
 
 
 def rmsprop(w0, grads, learning_rate, rho, epsilon):
-    w, grads = _steps(w0, grads)
-    s = np.zeros_like(w)
-    path = []
-    for g in grads:
-        s = rho * s + (1 - rho) * g * g
-        w = w - learning_rate * g / (np.sqrt(s) + epsilon)
-        path.append(w)
-    return path
+    def step(w, g, t, s):
+        s["s"] = rho * s["s"] + (1 - rho) * g * g
+        return w - learning_rate * g / (np.sqrt(s["s"]) + epsilon)
+
+    return _walk(w0, grads, step, s=0.0)
 
 
 def adam(w0, grads, learning_rate, beta_1, beta_2, epsilon):
-    w, grads = _steps(w0, grads)
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    path = []
-    for t, g in enumerate(grads, start=1):
-        m = beta_1 * m + (1 - beta_1) * g
-        v = beta_2 * v + (1 - beta_2) * g * g
-        m_hat = m / (1 - beta_1**t)
-        v_hat = v / (1 - beta_2**t)
-        w = w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
-        path.append(w)
-    return path
+    def step(w, g, t, s):
+        s["m"] = beta_1 * s["m"] + (1 - beta_1) * g
+        s["v"] = beta_2 * s["v"] + (1 - beta_2) * g * g
+        m_hat = s["m"] / (1 - beta_1**t)
+        v_hat = s["v"] / (1 - beta_2**t)
+        return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+
+    return _walk(w0, grads, step, m=0.0, v=0.0)

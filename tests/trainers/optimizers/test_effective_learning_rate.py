@@ -75,7 +75,7 @@ def test_traces_under_xla_and_reads_before_build(name):
 
 
 def test_large_models_read_an_even_sample_close_to_the_full_median():
-    from trainers.optimizers._common import MEDIAN_SAMPLE, median_over_weights
+    from trainers.optimizers.base import MEDIAN_SAMPLE, median_over_weights
 
     rng = np.random.default_rng(0)
     # Two variables of different sizes and spreads, 9,610 weights in all, as in a 64-128-10 MLP.

@@ -30,15 +30,7 @@ def test_a_cli_run_killed_mid_run_is_found_interrupted_with_its_curves(tmp_path)
     command = [
         sys.executable,
         "main.py",
-        "train",
-        "--dataset",
-        "moons",
-        "--epochs",
-        "100000",
-        "--batch-size",
-        "4",
-        "--quiet",
-        "--runs-dir",
+        *"train --dataset moons --epochs 100000 --batch-size 4 --quiet --runs-dir".split(),
         str(runs_dir),
     ]
     child = subprocess.Popen(

@@ -2,7 +2,10 @@
 catalog-checked arguments and a median over weights.
 
 The ranges and defaults live in `trainers.catalog`, written once; the classes ask it here so the
-window, the CLI and the Keras classes refuse the same values with the same message.
+window, the CLI and the Keras classes refuse the same values with the same message. A subclass
+names its entry (`catalog_name`) and writes `build`, `update_step` and
+`effective_learning_rate`; its constructor (keyword arguments with the catalog's defaults, as
+`inspect.signature` shows them) and the "Args:" part of its docstring are made from the entry.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from trainers import compat
+from trainers import catalog, compat
 from trainers.catalog import optimizer_info
 
 
@@ -32,8 +35,17 @@ class DescentOptimizer(keras.optimizers.Optimizer):
 
     catalog_name = ""
     """The optimizer's entry in `trainers.catalog`: its hyperparameters, ranges and defaults."""
+    state: dict[str, str] = {}
+    """Its state per model variable: attribute -> Keras's variable name. `build` makes each
+    list (one variable per model variable, at `state_initializer()`): `{"_velocities":
+    "velocity"}` gives `self._velocities`."""
     _size_sink = None
     _step_sizes: list | None = None  # a list only while an apply() with a sink runs
+
+    def __init_subclass__(cls, **kwargs):
+        """Give a subclass whose catalog entry exists its constructor and its "Args:" text."""
+        super().__init_subclass__(**kwargs)
+        catalog.fill_from_entry(cls, optimizer_info, catalog_constructor, arguments_doc)
 
     def __init__(self, learning_rate, **kwargs):
         """Check the catalog's hyperparameters of `catalog_name` in `kwargs` (a ValueError
@@ -45,6 +57,31 @@ class DescentOptimizer(keras.optimizers.Optimizer):
         super().__init__(learning_rate=hp.pop("learning_rate"), **kwargs)
         for name, value in hp.items():
             setattr(self, name, value)
+
+    def cast(self, variable, *values) -> tuple:
+        """`values` (the rate, the gradient, hyperparameters) in `variable`'s dtype, for
+        `update_step`: one tensor each."""
+        return tuple(ops.cast(value, variable.dtype) for value in values)
+
+    def state_of(self, attribute: str, variable):
+        """The state `attribute` (one of `state`) kept for model `variable`."""
+        return getattr(self, attribute)[self._get_variable_index(variable)]
+
+    def state_initializer(self):
+        """What the state starts at (Keras initializer): zeros unless the rule says otherwise."""
+        return "zeros"
+
+    def build(self, var_list):
+        """Create the state of `state`, one variable per model variable."""
+        if self.built:
+            return
+        super().build(var_list)
+        if not self.state:
+            return
+        names = list(self.state.values())
+        made = self.add_optimizer_variables(var_list, names, self.state_initializer())
+        for attribute, variables in zip(self.state, made, strict=True):
+            setattr(self, attribute, variables)
 
     def get_config(self):
         """Keras's config plus every catalog hyperparameter, so `from_config` round-trips."""
@@ -78,6 +115,38 @@ class DescentOptimizer(keras.optimizers.Optimizer):
             compat.set_untracked(self, "_step_sizes", None)
         self._size_sink.assign(ops.sum(ops.stack(parts)) if parts else 0.0)
         return result
+
+
+KERAS_KEYWORDS = (
+    "name, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum, "
+    "ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps"
+)
+
+
+def arguments_doc(info) -> str:
+    """The "Args:" section of an optimizer's docstring, from its catalog entry."""
+    lines = ["Args:"]
+    for p in info.params:
+        text = f"{p.help}, in {p.range_text()}"
+        if p.name == "learning_rate":
+            text += "; or a `keras.optimizers.schedules.LearningRateSchedule`, or a callable"
+        lines.append(f"    {p.name}: {text}. Defaults to `{p.default}`.")
+    lines.append(f"    **kwargs: Keras's base optimizer keywords ({KERAS_KEYWORDS}).")
+    return "\n".join(lines)
+
+
+def catalog_constructor(info) -> Callable:
+    """An `__init__(self, <hyperparameter>=<default>, ..., **kwargs)` for catalog entry
+    `info`: it hands everything to `DescentOptimizer.__init__`, which checks the values."""
+    made = catalog.signature(info.params, var_keyword=True)
+
+    def __init__(self, *args, **kwargs):  # noqa: N807 (the constructor it is)
+        values = catalog.bound_arguments(made, self, *args, **kwargs)
+        DescentOptimizer.__init__(self, **values.pop("kwargs"), **values)
+
+    __init__.__signature__ = made
+    __init__.__doc__ = f"Build {info.display_name} with the hyperparameters of its catalog entry."
+    return __init__
 
 
 def defaults(optimizer: str) -> dict:

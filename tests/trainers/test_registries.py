@@ -1,0 +1,20 @@
+"""Asking a registry for a name it does not know is refused with the names it does know."""
+
+import pytest
+
+from trainers import catalog, losses, optimizers
+
+
+@pytest.mark.parametrize(
+    "get, what, unknown, entries",
+    [
+        (optimizers.get, "optimizer", "adamw", catalog.OPTIMIZERS),
+        (losses.get, "loss", "hinge", catalog.LOSSES),
+    ],
+    ids=["optimizers", "losses"],
+)
+def test_an_unknown_name_is_refused_listing_the_known_ones(get, what, unknown, entries):
+    with pytest.raises(ValueError, match=f"Unknown {what} '{unknown}'") as error:
+        get(unknown)
+    for entry in entries:
+        assert entry.name in str(error.value)
