@@ -64,7 +64,7 @@ def main_window_screenshot(path: Path) -> None:
     window.resize(1700, 1060)  # room for the results table
     compare = window.compare_view
     compare.set_optimizers(["sgd", "momentum", "rmsprop", "adam"])
-    compare.target_spin.setValue(1.0)
+    compare.choices.target_spin.setValue(1.0)
     window.view_tabs.setCurrentWidget(compare)
     compare.start_comparison()
     wait_for(compare.sig_comparison_finished, 600)
