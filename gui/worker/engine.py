@@ -134,6 +134,8 @@ class TrainingWorker(WorkerSignals):
                         f"happens again, please report it with these settings.",
                     )
                 )
+                if key != WORKER:  # a comparison's view waits for its job's end
+                    self._relay(JobFinished(key, ()))
         if self._library is not None:
             self._library.close()
 

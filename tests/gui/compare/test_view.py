@@ -256,3 +256,17 @@ def test_an_engine_error_is_a_message_not_a_traceback(qtbot, window, tmp_path):
     assert not view.is_comparing
     assert find(view, QPushButton, "compareButton").isEnabled()
     view.close()
+
+
+def test_a_comparison_that_breaks_ends_with_a_message_and_frees_the_view(qtbot, view, monkeypatch):
+    from trainers import compare
+
+    def broken(self):
+        raise RuntimeError("a comparison broke")
+
+    monkeypatch.setattr(compare.CompareSession, "run", broken)
+    with qtbot.waitSignal(view.sig_comparison_finished, timeout=RUN_TIMEOUT) as blocker:
+        click(qtbot, find(view, QPushButton, "compareButton"))
+    assert blocker.args == [[]]
+    assert "RuntimeError: a comparison broke" in view.banner.label.text()
+    assert not view.is_comparing and find(view, QPushButton, "compareButton").isEnabled()
