@@ -556,6 +556,14 @@ def _lookup(entries, name: str, what: str):
     raise ValueError(f"Unknown {what} {name!r}. Known: {known}.")
 
 
+def implementation_modules() -> list[str]:
+    """The modules the entries name ("module:attribute"): what a packager must bundle, since
+    they are imported by name when first used, not by an import statement."""
+    named = [entry.implementation for entry in (*OPTIMIZERS, *LOSSES)]
+    named += [entry.loader or _KIND_LOADERS[entry.kind] for entry in DATASETS]
+    return sorted({name.partition(":")[0] for name in named if isinstance(name, str)})
+
+
 def resolve(implementation: str | Any, owner: str) -> Any:
     """The object an entry names as "module:attribute" (imported now), or the object itself."""
     if not isinstance(implementation, str):
@@ -636,6 +644,7 @@ __all__ = [
     "bound_arguments",
     "check_all",
     "fill_from_entry",
+    "implementation_modules",
     "loss_info",
     "losses_for",
     "optimizer_info",
