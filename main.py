@@ -1,25 +1,32 @@
 """Descent's single entry point: the window by default, headless sub-commands otherwise.
 
-`python main.py` opens the window; `python main.py list | train ...` runs headless;
-`python main.py --self-test` checks the install (or the packaged app) and exits. The window's
-path must not import TensorFlow before the window is up, so sub-commands are told apart by name
-before anything from `trainers` is imported.
+`python main.py` opens the window; `python main.py list | train | compare | runs | help ...`
+runs headless; `--version` prints the versions and `--self-test` checks the install (or the
+packaged app). Which of these a command line asks for is decided by
+`trainers.cli.commands.dispatch` before TensorFlow or Qt is imported, so a typo, `--version` or
+`help` is answered at once and a word it does not know never opens a window.
 """
 
 import sys
-
-COMMANDS = {"list", "train", "compare", "runs", "-h", "--help"}
-SELF_TEST = "--self-test"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run Descent; returns the process exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in COMMANDS:
+    from trainers.cli import commands
+
+    what, message = commands.dispatch(argv)
+    if what == commands.COMMAND:
         from trainers.cli import main as cli_main
 
         return cli_main(argv, draw_plots=_draw_plots)
-    if argv and argv[0] == SELF_TEST:
+    if what == commands.VERSION:
+        print("\n".join(commands.version_lines()))
+        return 0
+    if what in (commands.REFUSED, commands.NO_DISPLAY):
+        print(message, file=sys.stderr)
+        return 2
+    if what == commands.SELF_TEST:
         from gui.selftest import self_test_main
 
         return self_test_main()

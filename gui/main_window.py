@@ -14,10 +14,6 @@ starting the engine thread: a test can then feed recorded events without loading
 
 from __future__ import annotations
 
-import platform
-import sys
-
-from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -40,7 +36,6 @@ from trainers.events import Failed, Finished, RunKey, Started, Status, Steps
 # two-core machine (25 Hz cost the engine a third of its speed: bench/bench_throughput.py).
 REDRAW_INTERVAL_MS = 100
 STARTUP_FALLBACK_MS = 1000  # a window that is never painted still starts its engine
-VERSION = "0.1.0"
 
 
 class MainWindow(QMainWindow):
@@ -394,19 +389,17 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
 
     def about_text(self) -> str:
+        """What `main.py --version` prints, with pyqtgraph and the training device."""
         import pyqtgraph
 
-        lines = [
-            f"<b>Descent</b> {VERSION}: a desktop trainer for Keras that shows how optimizers "
-            "and loss functions really behave.",
-            f"Python {platform.python_version()} · Qt {pyside_version} (PySide6) · "
-            f"pyqtgraph {pyqtgraph.__version__}",
-        ]
-        if "keras" in sys.modules:
-            import keras
-            import tensorflow as tf
+        from trainers.cli.commands import version_lines
 
-            lines.append(f"TensorFlow {tf.__version__} · Keras {keras.__version__}")
+        name, versions = version_lines()
+        lines = [
+            f"<b>{name}</b>: a desktop trainer for Keras that shows how optimizers and loss "
+            "functions really behave.",
+            f"{versions} · pyqtgraph {pyqtgraph.__version__}",
+        ]
         if self.device:
             lines.append(f"Training on {self.device}")
         return "<br>".join(lines)

@@ -17,6 +17,8 @@ import, which registers our classes with Keras::
 
 import os
 
+__version__ = "0.1.0"
+
 # Quiet TensorFlow's C++ start-up chatter, and pin the backend our classes are written for,
 # unless the user chose otherwise. Set here, before any module of ours can import TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

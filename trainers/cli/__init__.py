@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from trainers.cli import output
+from trainers.cli import commands, output
 from trainers.cli.compare import cmd_compare
 from trainers.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from trainers.cli.parser import build_parser
@@ -34,10 +34,27 @@ def cmd_list(out=None) -> int:
     return EXIT_OK
 
 
+def cmd_help(parser, topic: str | None) -> int:
+    """`descent help [COMMAND]`: the same text as `--help` (or `COMMAND --help`)."""
+    if topic is None:
+        parser.print_help()
+        return EXIT_OK
+    if topic not in commands.COMMANDS:
+        print(commands.unknown_word(topic), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        parser.parse_args([topic, "--help"])
+    except SystemExit as done:  # argparse prints the help, then exits 0
+        return int(done.code or 0)
+    return EXIT_OK
+
+
 def main(argv: list[str], draw_plots: PlotDrawer | None = None) -> int:
     """Run one sub-command; `draw_plots` draws `train --plots`'s pictures (see write_plots)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "help":
+        return cmd_help(parser, args.topic)
     try:
         if args.command == "list":
             return cmd_list()
@@ -57,4 +74,4 @@ def main(argv: list[str], draw_plots: PlotDrawer | None = None) -> int:
     return EXIT_BAD_INPUT
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "cmd_list", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "cmd_help", "cmd_list", "main"]

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from trainers import catalog
+from trainers.cli.commands import COMMANDS, OPTIONS
 from trainers.cli.exits import EXIT_BAD_INPUT
 from trainers.config import DISTRIBUTE, SCHEDULES, RunConfig
 from trainers.errors import DescentError
@@ -33,13 +34,27 @@ def _optimizer_help() -> str:
     return "\n".join(lines)
 
 
-def _command(commands, name: str, help: str, **options) -> argparse.ArgumentParser:
-    """A sub-command whose help keeps its line breaks and whose flags are never abbreviated."""
+EXAMPLES = {
+    "list": "main.py list",
+    "train": "main.py train --dataset moons --optimizer adam --epochs 20 --out runs/demo",
+    "compare": "main.py compare --dataset digits --optimizers sgd,momentum,adam --epochs 10 "
+    "--out runs/optimizers",
+    "runs": "main.py runs; main.py runs show 3; main.py runs tag 3 keep",
+    "help": "main.py help train",
+}
+"""One line of examples for each sub-command's help."""
+
+
+def _command(commands, name: str, epilog: str = "", **options) -> argparse.ArgumentParser:
+    """Sub-command `name` (its help from `commands.COMMANDS`, its examples from `EXAMPLES`),
+    whose help keeps its line breaks and whose flags are never abbreviated."""
+    examples = f"examples: {EXAMPLES[name]}"
     return commands.add_parser(
         name,
         allow_abbrev=False,
-        help=help,
+        help=COMMANDS[name],
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"{epilog}\n\n{examples}" if epilog else examples,
         **options,
     )
 
@@ -49,16 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="descent",
         description="Descent: train Keras models and watch optimizers and losses at work. "
         "With no command, opens the window.",
+        epilog="other options: "
+        + "; ".join(f"{o} ({h})" for o, h in OPTIONS.items() if o not in ("-h", "--help")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    commands.add_parser("list", help="list datasets, optimizers and losses")
+    _command(commands, "list")
 
     train = _command(
         commands,
         "train",
-        "train one run headless",
         epilog="optimizers and their hyperparameters (set with --set NAME=VALUE):\n"
         + _optimizer_help(),
     )
@@ -84,13 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare = _command(
         commands,
         "compare",
-        "train several runs from the same initial weights and compare them",
         description="Train every combination of the values given, one run after another. All "
         "runs share the seed, so they start from the same initial weights (the layers their "
         "losses share) and see the batches in the same order.",
-        epilog="example:\n  main.py compare --dataset digits --optimizers sgd,momentum,adam "
-        "--epochs 10 --out runs/optimizers\n\n"
-        "A list flag overrides its single-run flag (--optimizers over --optimizer).\n"
+        epilog="A list flag overrides its single-run flag (--optimizers over --optimizer).\n"
         "An optimizer other than --optimizer starts from its default hyperparameters;\n"
         "--learning-rate, when given, applies to every optimizer.",
     )
@@ -123,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
         out_required=True,
     )
     add_runs_parser(commands)
+    helping = _command(commands, "help")
+    helping.add_argument("topic", nargs="?", help="a command whose help to print")
     return parser
 
 
@@ -134,10 +149,9 @@ RUNS_DIR_HELP = (
 
 def add_runs_parser(commands) -> None:
     """`runs [list|show|rename|tag|delete]`: the run library, headless."""
-    runs = commands.add_parser(
+    runs = _command(
+        commands,
         "runs",
-        allow_abbrev=False,
-        help="list recorded runs; show, rename, tag or delete one",
         description="Every train and compare run is recorded in the run library. With no "
         "action, lists the runs, newest first.",
     )
