@@ -14,7 +14,7 @@ starting the engine thread: a test can then feed recorded events without loading
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
         lines = [
             f"<b>{name}</b>: a desktop trainer for Keras that shows how optimizers and loss "
             "functions really behave.",
-            f"{versions} · pyqtgraph {pyqtgraph.__version__}",
+            f"{versions} · Qt {qVersion()} · pyqtgraph {pyqtgraph.__version__}",
         ]
         if self.device:
             lines.append(f"Training on {self.device}")
