@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 from gui.training import RunControls, SidePanel, TrainingView
 from gui.widgets import column, named, scrolled
 from gui.widgets.banner import MessageBanner
+from gui.worker.engine import WORKER
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
-from trainers.events import Failed, Finished, RunKey, Started, Status, Steps
+from trainers.events import Failed, Finished, Started, Status, Steps
 
 # 10 Hz: smooth enough for a curve that grows, and each frame's CPU is taken from training on a
 # two-core machine (25 Hz cost the engine a third of its speed: bench/bench_throughput.py).
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
                 self.show_status(event.text)
             elif event.key.job == self.job and self.job is not None:
                 self._on_run_event(event)
-            elif isinstance(event, Failed) and event.key == RunKey(0, None):
+            elif isinstance(event, Failed) and event.key == WORKER:
                 self.show_message(event.message, "error")  # the engine itself: not loaded
 
     def _on_run_event(self, event) -> None:

@@ -199,9 +199,6 @@ class JobFinished(Event):
     rows: tuple = ()
 
 
-RUN_ENDS = (Finished, Failed)
-"""The events that end a run (or, with `key.member` None, a job that could not start)."""
-
 Listener = Callable[[Event], None]
 
 
@@ -225,7 +222,6 @@ def tee(*listeners: Listener | None) -> Listener:
 
 
 __all__ = [
-    "RUN_ENDS",
     "Boundary",
     "EpochEnded",
     "Event",
