@@ -1,11 +1,12 @@
 """Row 5, long curves: redraw time of the step plot holding 1,000,000 points.
 
-A `StepLossPlot` (raw and smoothed curves, peak downsampling, clip-to-view, as in the window)
-of 900 x 420 pixels, shown offscreen, is filled with a million steps of a falling, noisy loss.
+A `StepLossPlot` (raw and smoothed curves, each drawn from the few points of every pixel
+column, as in the window) of 900 x 420 pixels, shown offscreen, is filled with a million steps
+of a falling, noisy loss.
 Each measured frame appends a chunk of 100 new steps (what the worker sends in ~50 ms of a fast
 run), then times `plot.refresh()` + `QApplication.processEvents()`: what the window's redraw
-timer does, then the repaint Qt runs for it (the data handed to the curves, downsampling and
-clipping, the range update, the paint). An event filter counts the plot's paint events, to show
+timer does, then the repaint Qt runs for it (the columns of points handed to the curves, the
+range update, the paint). An event filter counts the plot's paint events, to show
 each timed frame painted once. (`grab()` after `processEvents()` would paint a second time.)
 Two views: zoomed out (auto range: the whole run on screen) and zoomed in (the last 2,000 steps).
 The first draw of the million points is reported beside them. Figures: median of 25 frames.

@@ -96,12 +96,9 @@ ANALYSIS = {
     5: (
         "Each frame hands pyqtgraph all 1,000,000 points: setData scans them for bounds "
         "(`_getArrayBounds`), peak downsampling reduces all of them, and CurveBuffer's doubling "
-        "copies now and then. Proposed, gui/plots.py `StepLossPlot.refresh`: keep a min/max "
-        "envelope per block of 256 steps, updated only for new points, and hand pyqtgraph the "
-        "envelope plus the unfinished tail when zoomed out, or the raw visible slice "
-        "(searchsorted on x) when zoomed in (re-fed on sigXRangeChanged). Prototype measured "
-        "in the same run: zoomed out 43 -> 21 ms, zoomed in 28 -> 12 ms, first draw 60 -> 29 "
-        "ms; the pictures are the same."
+        "copies now and then. Done, gui/plots/curves.py `visible_points`: per pixel column of "
+        "the view, the first, lowest, highest and last point in it (the band a raw line would "
+        "draw there), found with reduceat over the visible slice; zoomed in, the raw points."
     ),
     6: (
         "The engine leaks ~6-8 MB a run, headless too, and so does a plain Keras "

@@ -9,6 +9,12 @@ import sys
 def run_app(argv: list[str]) -> int:
     """Open Descent's window and run until it closes; returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from gui.system_libraries import missing_libraries_message
+
+    missing = missing_libraries_message(argv=argv)  # Qt would abort on them, with a page of its own
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QPainter
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 
+from gui import recent
 from trainers.errors import DescentError
 from trainers.exports import export_curves, write_config_toml
 
@@ -71,7 +72,7 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
     """
     import pyqtgraph as pg
 
-    from gui.plots import COLORS, RAW_ALPHA, CurveBuffer, Envelope, ema, visible_points
+    from gui.plots import COLORS, RAW_ALPHA, CurveBuffer, ema, visible_points
 
     figure = pg.GraphicsLayoutWidget()
     figure.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
@@ -90,19 +91,19 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
     smoothed = CurveBuffer(max(steps.n, 1))
     if steps.n:
         smoothed.append(steps.xs, ema(steps.ys, max(1.0 - smoothing, 0.001), None)[0])
-    # As in the window: past two points a pixel, a min/max envelope draws the same band from
-    # far fewer points, which keeps the SVG of a long run small.
+    # As in the window: per pixel column, the points that draw its band from the lowest to the
+    # highest loss in it, which keeps the SVG of a long run small.
     pixels = FIGURE_SIZE[0] * PNG_SCALE
     raw_color = QColor(COLORS["train"])
     raw_color.setAlpha(RAW_ALPHA)
     step_plot.plot(
-        *visible_points(steps, Envelope(), None, pixels),
+        *visible_points(steps, None, pixels, log_loss),
         pen=pg.mkPen(raw_color, width=1),
         name="step loss",
         connect="finite",
     )
     step_plot.plot(
-        *visible_points(smoothed, Envelope(), None, pixels),
+        *visible_points(smoothed, None, pixels, log_loss),
         pen=pg.mkPen(COLORS["smooth"], width=2),
         name="smoothed",
         connect="finite",
@@ -369,12 +370,8 @@ class RunExports(QObject):
         """Ask where (a folder, or a file `name` of `pattern`), then `export(path)` there."""
         if self._last_run() is None:
             return
-        if name:
-            path, _ = QFileDialog.getSaveFileName(self.window, title, name, pattern)
-        else:
-            path = QFileDialog.getExistingDirectory(self.window, title)
-        if path:
-            export(path)
+        options = {"save_name": name, "pattern": pattern} if name else {"folder": True}
+        recent.ask(self.window, self.window.settings, "exports", title, export, **options)
 
     def _on_export_curves(self) -> None:
         self._ask(self.export_curves, "Export the curves (CSV)")
@@ -393,7 +390,15 @@ class RunExports(QObject):
         )
 
     def _on_tensorboard_toggled(self, on: bool) -> None:
-        folder = None
-        if on:
-            folder = QFileDialog.getExistingDirectory(self.window, "Folder for TensorBoard logs")
-        self.set_tensorboard_dir(folder or None)
+        if not on:
+            self.set_tensorboard_dir(None)
+            return
+        dialog = recent.ask(
+            self.window,
+            self.window.settings,
+            "tensorboard",
+            "Folder for TensorBoard logs",
+            self.set_tensorboard_dir,
+            folder=True,
+        )
+        dialog.rejected.connect(lambda: self.set_tensorboard_dir(None))

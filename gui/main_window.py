@@ -14,10 +14,11 @@ starting the engine thread: a test can then feed recorded events without loading
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot, qVersion
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -25,13 +26,17 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from gui.training import RunControls, SidePanel, TrainingView
+from gui import recent
+from gui.lecture import LectureMode, shortcuts_html
+from gui.recent import RecentMenu
+from gui.training import RunControls, SidePanel, TrainingView, ended_text
+from gui.training.fill import fill_panel
 from gui.widgets import column, named, scrolled
 from gui.widgets.banner import MessageBanner
 from gui.worker.engine import WORKER
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
-from trainers.events import Failed, Finished, Started, Status, Steps
+from trainers.events import Advice, Failed, Finished, Started, Status, Steps
 
 # 10 Hz: smooth enough for a curve that grows, and each frame's CPU is taken from training on a
 # two-core machine (25 Hz cost the engine a third of its speed: bench/bench_throughput.py).
@@ -103,9 +108,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.device_label)
 
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.start_training)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.start_training)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop_training)
+        # Window-wide, so they work with the side panel hidden; Help lists them.
+        self._window_action(
+            "Train", "trainAction", ("Ctrl+Return", "Ctrl+Enter"), self.start_training
+        )
+        self._window_action("Stop", "stopAction", ("Esc",), self.stop_training)
+        self._window_action(
+            "Pause or resume", "pauseAction", ("Ctrl+P",), self.controls.pause_button.click
+        )
+        self.controls.pause_button.setToolTip("Hold the run, or go on with it (Ctrl+P)")
+
+    def _window_action(self, text: str, name: str, keys: tuple[str, ...], slot) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(key) for key in keys])
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -116,6 +135,13 @@ class MainWindow(QMainWindow):
         open_folder = QAction("Open image &folder...", self)
         open_folder.triggered.connect(self.panel.choose_image_folder)
         file_menu.addAction(open_folder)
+        open_config = QAction("Open &configuration...", self)
+        open_config.setObjectName("openConfigAction")
+        open_config.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        open_config.triggered.connect(self._on_open_configuration)
+        file_menu.addAction(open_config)
+        self.recent_menu = RecentMenu(self, file_menu.addMenu("Open &recent"))
+        file_menu.addSeparator()
         self.save_action = QAction("&Save run...", self)
         self.save_action.setObjectName("saveRunAction")
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
@@ -130,7 +156,13 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        self.lecture = LectureMode(self, self.menuBar().addMenu("&View"), self.splitter.widget(0))
         help_menu = self.menuBar().addMenu("&Help")
+        keys = QAction("&Keyboard shortcuts", self)
+        keys.setObjectName("shortcutsAction")
+        keys.setShortcut(QKeySequence.StandardKey.HelpContents)
+        keys.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(keys)
         about = QAction("&About Descent", self)
         about.triggered.connect(lambda: QMessageBox.about(self, "About Descent", self.about_text()))
         help_menu.addAction(about)
@@ -163,6 +195,8 @@ class MainWindow(QMainWindow):
         self.view_tabs.addTab(self.surface_tab, "Loss surfaces")
         self.view_tabs.currentChanged.connect(self._on_tab_changed)
         self.runs_view = RunsView(self.worker, self.settings)  # the run library (trainers.runs)
+        self.runs_view.sig_load_settings.connect(self.load_settings)
+        self.runs_view.sig_rerun.connect(self.rerun)
         self.view_tabs.addTab(self.runs_view, "Runs")
         self.redraw_timer.start()
         if self.worker_thread is not None:
@@ -205,6 +239,13 @@ class MainWindow(QMainWindow):
         self.ready = True
         self._set_controls_enabled(True)
         self.banner.hide()
+        # The banner and the bar speak for the window's own run: a comparison has its own.
+        started = self.compare_view.sig_comparison_started
+        started.connect(lambda _: self.banner.hide())
+        started.connect(lambda _: self.controls.reset("Comparing: see the Compare tab"))
+        self.compare_view.sig_comparison_finished.connect(
+            lambda _: self.controls.reset("Not started")
+        )
         self.panel.request_description()
         self.show_status(f"Ready to train on {device}")
         self.sig_ready.emit()
@@ -229,6 +270,8 @@ class MainWindow(QMainWindow):
                 self.show_status(f"Training {info.model_summary} on {info.dataset_summary}")
             case Steps(steps=steps) if len(steps):
                 self.controls.step_reached(int(steps[-1]))
+            case Advice(text=text):  # the rate is too high or too low: said while it trains
+                self.banner.show_message(text, "warning", about="advice")
             case Finished(result=result):
                 self._on_run_finished(result)
             case Failed(message=message, result=result):
@@ -236,10 +279,16 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_dataset_described(self, description: dict) -> None:
-        if self.panel.show_description(description) or "error" not in description:
+        if self.panel.show_description(description):
+            # The data loads now: a message about the data or a run it stopped is no longer true.
+            self.banner.withdraw("dataset")
+            request = description["request"]
+            self.training.show_dataset(
+                request["dataset"], description["task"], description["input_shape"]
+            )
             return
-        if description.get("request") == self.panel.dataset_request():
-            self.show_message(description["error"], "error")
+        if "error" in description and description.get("request") == self.panel.dataset_request():
+            self.banner.show_message(description["error"], "error", about="dataset")
 
     # ================================================================================ runs
     def build_config(self) -> RunConfig:
@@ -322,9 +371,7 @@ class MainWindow(QMainWindow):
         self.controls.ended(f"{result.status.capitalize()} · {result.epochs_done} epochs")
         if result.status == "stopped":
             self.show_message(f"{result.message}. The curves so far are kept.", "info")
-        final = result.final("val_loss") or result.final("loss")
-        final_text = f", final loss {final:.4g}" if final is not None else ""
-        self.show_status(f"{result.message}{final_text} ({result.duration_s:.1f} s)")
+        self.show_status(ended_text(result))
         self.sig_run_finished.emit(result.status)
 
     def _on_run_failed(self, message: str, result) -> None:
@@ -335,7 +382,8 @@ class MainWindow(QMainWindow):
         self._set_running(False)
         self._on_redraw(everything=True)
         severity = "warning" if result is not None and result.status == "diverged" else "error"
-        self.show_message(message, severity)
+        # A run that could not start (its data, most often) is withdrawn as the data's message.
+        self.banner.show_message(message, severity, about="dataset" if result is None else "")
         self.show_status("Run failed" if severity == "error" else "Run diverged")
         self.controls.ended(result.status.capitalize() if result is not None else "Not run")
         if was_running:
@@ -343,11 +391,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_save_run(self) -> None:
+        """Ask for the run's folder: an existing one, or a new name, made when saving."""
         if self.last_result is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Save the run into a folder")
-        if folder:
-            self.save_run(folder)
+        config = self.last_result.config
+        recent.ask(
+            self,
+            self.settings,
+            "run",
+            "Save the run as a folder (type a new name to make one)",
+            self.save_run,
+            save_name=f"{Path(config.dataset).stem}-{config.optimizer}",
+        )
 
     def save_run(self, folder: str) -> None:
         """Save the last run (config, curves, model) into `folder`, on the worker thread."""
@@ -362,6 +417,62 @@ class MainWindow(QMainWindow):
             self.show_status("Saving failed")
         else:
             self.show_status(f"Saved the run to {folder}")
+
+    # ======================================================================= configurations
+    @Slot()
+    def _on_open_configuration(self) -> None:
+        recent.ask(
+            self,
+            self.settings,
+            "config",
+            "Open a run configuration",
+            self.open_configuration,
+            pattern="Run configurations (*.toml *.json);;All files (*)",
+        )
+
+    def open_configuration(self, path: str) -> bool:
+        """Read a run.toml (or .json) into the side panel; False (and why, in the banner) when
+        it cannot be read."""
+        try:
+            config = RunConfig.from_file(path)
+        except ConfigError as exc:
+            self.show_message(str(exc), "error")
+            return False
+        recent.remember(self.settings, "config", path)
+        return self.load_settings(config, f"the settings of {Path(path).name}")
+
+    def load_settings(self, config: RunConfig, what: str = "the run's settings") -> bool:
+        """Put `config` into the side panel (Train then runs it); False, and why, if it does
+        not fit."""
+        if self.running or self.comparing:
+            self.show_message("A run is training: stop it or wait, then load the settings.", "info")
+            return False
+        try:
+            notes = fill_panel(self.panel, config)
+        except ConfigError as exc:
+            self.show_message(f"Cannot load {what}: {exc}", "error")
+            return False
+        self.view_tabs.setCurrentWidget(self.training)
+        if notes:
+            self.show_message(f"Loaded {what}; not in the form: " + "; ".join(notes) + ".", "info")
+        else:
+            self.banner.hide()
+            self.show_status(f"Loaded {what}: press Train to run them.")
+        return True
+
+    @Slot(object)
+    def rerun(self, config: RunConfig) -> None:
+        """Load `config` into the side panel and train it."""
+        if self.load_settings(config):
+            self.start_training()
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: every shortcut of the window, read from its actions."""
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(self), parent=self
+        )
+        box.setObjectName("shortcutsDialog")
+        box.open()
 
     # ======================================================================== what is shown
     @Slot()

@@ -20,6 +20,8 @@ PLAIN = (
     "trainers.parsing",
     "trainers.plans",
     "trainers.summary",
+    "trainers.advice",
+    "trainers.units",
 )
 
 

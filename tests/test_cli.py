@@ -213,3 +213,13 @@ def test_every_optimizer_lowers_the_validation_loss(tmp_path, dataset, optimizer
     history = read_csv(out / "history.csv")
     before, after = float(history[0]["val_loss"]), float(history[-1]["val_loss"])
     assert after < before, f"{optimizer} on {dataset}: val_loss {before} -> {after}"
+
+
+def test_a_regression_run_says_its_losses_are_on_the_standardized_target(capsys):
+    from trainers import datasets
+
+    std = datasets.get("diabetes").target_scale[1]
+    argv = ["train", "--dataset", "diabetes", "--epochs", "1", "--no-model"]
+    assert main.main(argv) == 0
+    progress = capsys.readouterr().err  # the progress lines; stdout has the result
+    assert f"multiply mae by {std:.4g} (the target's std)" in progress

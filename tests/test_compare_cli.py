@@ -29,7 +29,11 @@ def test_compare_optimizers_writes_a_folder_per_run_and_the_summary(tmp_path, ca
     folders = ["SGD_lr_0.01", "Momentum_lr_0.01", "Adam_lr_0.001"]
     assert {p.name for p in out.iterdir()} == {*folders, "summary.csv"}
     for folder in folders:
-        assert {p.name for p in (out / folder).iterdir()} == {*RUN_FILES, "model.keras"}
+        assert {p.name for p in (out / folder).iterdir()} == {
+            *RUN_FILES,
+            "model.keras",
+            "model.json",
+        }
     optimizers = [json.loads((out / f / "config.json").read_text()) for f in folders]
     assert [d["config"]["optimizer"] for d in optimizers] == ["sgd", "momentum", "adam"]
     assert {d["config"]["seed"] for d in optimizers} == {0}

@@ -113,3 +113,77 @@ def test_the_sub_commands_come_from_one_table():
     for name, text in commands.COMMANDS.items():
         assert commands.dispatch([name])[0] == commands.COMMAND
         assert " ".join(text.split()) in " ".join(parser.format_help().split())
+
+
+# ================================================================ system libraries (xcb)
+def _plugin_lacks() -> list[str]:
+    """What `ldd` says the Qt xcb plugin lacks here: the truth the check is held to."""
+    import subprocess
+    from pathlib import Path
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    done = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=True)
+    return sorted({line.split()[0] for line in done.stdout.splitlines() if "not found" in line})
+
+
+def test_a_missing_xcb_library_is_named_with_the_package_to_install():
+    from gui.system_libraries import missing_libraries_message
+
+    def load(name):
+        if name == "libxcb-cursor.so.0":
+            raise OSError(f"{name}: cannot open shared object file")
+
+    message = missing_libraries_message({"DISPLAY": ":0"}, "linux", load)
+    assert "libxcb-cursor.so.0" in message
+    for package in (
+        "apt install libxcb-cursor0",
+        "dnf install xcb-util-cursor",
+        "-S xcb-util-cursor",
+    ):
+        assert package in message
+    assert "\n" not in message and len(message) < 400
+    assert missing_libraries_message({"DISPLAY": ":0"}, "linux", lambda name: None) is None
+
+
+def test_the_library_check_is_only_for_x11():
+    from gui.system_libraries import missing_libraries_message
+
+    def fail(name):
+        raise OSError(name)
+
+    for env, platform in (
+        ({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux"),
+        ({"DISPLAY": ":0", "QT_QPA_PLATFORM": "wayland"}, "linux"),
+        ({"WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"}, "linux"),
+        ({"DISPLAY": ":0"}, "darwin"),
+    ):
+        assert missing_libraries_message(env, platform, fail) is None, env
+    assert (
+        missing_libraries_message({"DISPLAY": ":0"}, "linux", fail, ["-platform", "offscreen"])
+        is None
+    )
+    assert missing_libraries_message({"DISPLAY": ":0", "QT_QPA_PLATFORM": "xcb"}, "linux", fail)
+
+
+def test_main_says_which_libraries_the_window_lacks_instead_of_qt_aborting():
+    """The real loader on this machine, held to `ldd`: where the xcb plugin lacks libraries,
+    main.py names them and exits 2 before Qt aborts; where it lacks none, the check stays
+    silent and Qt itself goes on to open the display (:99, where there is none)."""
+    from tests.processes import run_main
+
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=":99")
+    env.pop("WAYLAND_DISPLAY", None)
+    done = run_main("", env=env, timeout=120)
+    lacking = _plugin_lacks()
+    if lacking:
+        assert done.returncode == 2, done.stderr
+        assert "The window cannot open" in done.stderr
+        for name in lacking:
+            assert name in done.stderr
+        assert "qt.qpa.plugin" not in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    else:
+        assert "The window cannot open" not in done.stderr
+        assert "could not connect to display" in done.stderr, done.stderr

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import platform
+from pathlib import Path
 
 import keras
 import numpy as np
 
-from trainers import catalog, datasets, distribute, models, optimizers
+from trainers import catalog, datasets, distribute, models, optimizers, raw_model
 from trainers.config import RunConfig
 from trainers.datasets import Dataset
+from trainers.errors import ConfigError
 
 # Aim for one chunk of steps every ~30 ms: 20-50 events a second whatever the model.
 TARGET_CHUNK_SECONDS = 0.03
@@ -35,17 +37,44 @@ def batch_size(config: RunConfig, n_train: int) -> int:
 
 
 def build_run_model(config: RunConfig, data: Dataset, loss_name: str) -> keras.Model:
-    """The run's model: the user's `.keras` file, or the default network for `data`, with the
-    output layer `loss_name` needs. Call it inside a distribution strategy's scope if any."""
+    """The run's model: the user's `.keras` file, or the default network for `data` in the
+    run's `architecture`, with the output layer `loss_name` needs; checked to fit the loss and
+    the data before any training (`models.check_model_fits`: a ConfigError says what the last
+    layer should be). Call it inside a distribution strategy's scope if any."""
+    from_logits = bool(config.loss_options.get("from_logits", False))
     if config.model_path:
-        return models.load_user_model(config.model_path, data)
-    return models.build_model(
-        data,
+        # A model Descent saved takes raw rows (trainers.raw_model): train the network inside
+        # it, or the data, standardized already, would be standardized twice.
+        model = raw_model.unwrap_raw_model(models.load_user_model(config.model_path, data))
+    else:
+        check_architecture(config.architecture, data)
+        model = models.build_model(
+            data,
+            loss_name,
+            hidden_layers=config.hidden_layers,
+            activation=config.activation,
+            from_logits=from_logits,
+            architecture=config.architecture,
+        )
+    models.check_model_fits(
+        model,
+        data.task,
         loss_name,
-        hidden_layers=config.hidden_layers,
-        activation=config.activation,
-        from_logits=bool(config.loss_options.get("from_logits", False)),
+        data.n_classes,
+        from_logits,
+        source=Path(config.model_path).name if config.model_path else "The model",
     )
+    return model
+
+
+def check_architecture(architecture: str, data: Dataset) -> None:
+    """Refuse a CNN for data that are not images, saying what fits."""
+    if architecture == "cnn" and not data.is_image:
+        shape = "x".join(map(str, data.input_shape))
+        raise ConfigError(
+            f"A CNN needs images (height x width x channels), and {data.name} has samples of "
+            f"shape {shape}: choose the MLP (Network: MLP in the window, --architecture mlp)."
+        )
 
 
 def build_run_optimizer(config: RunConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:

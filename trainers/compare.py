@@ -13,9 +13,10 @@ categorical ones one per class) share only the hidden layers' initial weights.
 
 from __future__ import annotations
 
-from trainers import build, catalog, models
+from trainers import build, models
 from trainers.config import RunConfig
 from trainers.control import JobControl
+from trainers.datasets import Dataset
 from trainers.errors import ConfigError, DescentError
 from trainers.events import (
     Event,
@@ -33,9 +34,10 @@ from trainers.summary import SummaryRow, summarize
 class CompareSession:
     """Trains labelled runs one after another in the calling thread, each a member of one job.
 
-    `run()` first checks every run (configuration, dataset, loss against the task) and raises a
-    ConfigError or DatasetError naming the run before anything trains. Then a run that diverges
-    or fails is recorded with that status and the next one starts. Member `i`'s events come
+    `run()` first checks every run (configuration, dataset, loss against the task, a model
+    file against both) and raises a ConfigError or DatasetError naming the run before anything
+    trains. Then a run that diverges or fails is recorded with that status and the next one
+    starts. Member `i`'s events come
     under `RunKey(key.job, i)` (its `Started` carries its label); the job's own `Status` and
     its closing `JobFinished` under `RunKey(key.job, None)`. The `control` stops, pauses and
     resumes the job from any thread: a stop ends the run in progress (status "stopped") and
@@ -80,7 +82,7 @@ class CompareSession:
 
     def _check(self) -> list[tuple[str, RunConfig]]:
         """Validated configurations; each distinct dataset is loaded once to prove it loads
-        and to check each run's loss fits its task."""
+        and to check each run's loss fits its task, and the user's model file fits both."""
         if not self.runs:
             raise ConfigError("Nothing to compare: choose at least one run.")
         self._status("Checking the runs...")
@@ -90,14 +92,19 @@ class CompareSession:
                 checked.append((label, config.validate()))
             except ConfigError as exc:
                 raise ConfigError(f"Run {label!r}: {exc}") from None
-        tasks: dict[str, str] = {}
+        loaded: dict[str, Dataset] = {}
         for label, config in checked:
             key = _dataset_key(config)
             try:
-                if key not in tasks:
+                if key not in loaded:
                     self._status("Loading the dataset...")
-                    tasks[key] = build.load_dataset(config).task
-                models.check_loss_fits(config.loss or catalog.DEFAULT_LOSS[tasks[key]], tasks[key])
+                    loaded[key] = build.load_dataset(config)
+                data = loaded[key]
+                loss_name = build.loss_name(config, data)
+                models.check_loss_fits(loss_name, data.task)
+                build.check_architecture(config.architecture, data)
+                if config.model_path:  # the default model always fits; the user's may not
+                    build.build_run_model(config, data, loss_name)
             except DescentError as exc:
                 raise type(exc)(f"Run {label!r}: {exc}") from None
         return checked

@@ -53,6 +53,9 @@ SCHEDULE_HELP = {
     "cosine": "follow half a cosine from the rate down to alpha * rate over the run",
 }
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "linear")
+# The default network: "auto" puts a small CNN in front of the dense layers for images only;
+# "mlp" is dense layers alone (on the flattened pixels, for images); "cnn" asks for the CNN.
+ARCHITECTURES = ("auto", "mlp", "cnn")
 MAX_EPOCHS = 100_000
 # How a run spreads over devices: "mirrored" copies the model onto every GPU (or every logical
 # CPU device) and splits each batch between them (tf.distribute.MirroredStrategy).
@@ -74,6 +77,7 @@ class RunConfig:
     validation_split: float = 0.2
     hidden_layers: tuple[int, ...] = (16, 16)
     activation: str = "relu"
+    architecture: str = "auto"
     model_path: str | None = None
     loss: str | None = None
     loss_options: dict[str, Any] = field(default_factory=dict)
@@ -112,6 +116,7 @@ class RunConfig:
                 f"Unknown activation {_shown(c.activation)}. "
                 f"Choose one of: {', '.join(ACTIVATIONS)}."
             )
+        c.architecture = _architecture(c.architecture, c.model_path)
         c.batch_size = _batch_size(c.batch_size)
         if c.steps_per_execution != "auto":
             c.steps_per_execution = _integer(
@@ -311,6 +316,22 @@ def _integer(name: str, value: Any, low: int, high: int) -> int:
             f"Received: {name}={_shown(value)}"
         )
     return int(number)
+
+
+def _architecture(value: Any, model_path: str | None) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in ARCHITECTURES:
+        raise ConfigError(
+            f'Unknown `architecture` {_shown(value)}: use "auto" (a small CNN for images, '
+            'dense layers otherwise), "mlp" (dense layers only) or "cnn" (images only).'
+        )
+    value = value.strip().lower()
+    if model_path and value != "auto":
+        raise ConfigError(
+            f"`architecture` ({value}) shapes the default network, but this run trains the "
+            f'model in {Path(model_path).name} as it is: leave architecture at "auto" or '
+            "leave out model_path."
+        )
+    return value
 
 
 def _batch_size(value: Any) -> int | str:

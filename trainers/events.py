@@ -62,6 +62,15 @@ class RunInfo:
     # For 2-D classification with a decision-boundary view: the training points and the grid.
     points: tuple[np.ndarray, np.ndarray] | None = None
     grid_axes: tuple[np.ndarray, np.ndarray] | None = None
+    # The data as the user has it, so that a saved model can take it raw
+    # (`trainers.raw_model`): the features in input order and their (mean, std), the class
+    # labels in output order, the target's (mean, std), and for images the raw pixel value
+    # the network saw as 1.0 (None for tabular data).
+    feature_names: tuple[str, ...] = ()
+    feature_scale: tuple[np.ndarray, np.ndarray] | None = None
+    class_names: tuple[str, ...] = ()
+    target_scale: tuple[float, float] = (0.0, 1.0)
+    pixel_scale: float | None = None
 
 
 @dataclass
@@ -175,6 +184,19 @@ class Boundary(Event):
 
 
 @dataclass(frozen=True)
+class Advice(Event):
+    """What the run's losses say about its learning rate, once per `kind` a run: "rising"
+    (too high) or "flat" (too low), in words for the user (`text`), with the learning rate in
+    use now (`rate`) and the one to try (`suggested_rate`: the starting rate, under a
+    schedule). Made by `trainers.advice.LossWatch`."""
+
+    kind: str
+    text: str
+    rate: float
+    suggested_rate: float
+
+
+@dataclass(frozen=True)
 class Finished(Event):
     """The run completed or was stopped; `result` holds its whole history."""
 
@@ -222,6 +244,7 @@ def tee(*listeners: Listener | None) -> Listener:
 
 
 __all__ = [
+    "Advice",
     "Boundary",
     "EpochEnded",
     "Event",

@@ -11,4 +11,3 @@ from trainers import catalog
 
 REGISTERED = tuple(entry.load() for entry in (*catalog.OPTIMIZERS, *catalog.LOSSES))
 """The classes imported, optimizers first, in catalog order."""
-

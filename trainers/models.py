@@ -2,7 +2,9 @@
 
 The output layer follows the loss: one unit for regression and binary cross-entropy, one unit per
 class for the categorical ones; a sigmoid or softmax unless the loss takes logits. A loss that does
-not fit the task is refused here with a message that lists the ones that do.
+not fit the task is refused here with a message that lists the ones that do, and a model (the
+user's own, above all) whose last layer does not fit the loss and the data with one that says
+what would.
 """
 
 from __future__ import annotations
@@ -51,6 +53,139 @@ def output_spec(task: str, loss: str, n_classes: int, from_logits: bool) -> Outp
     )
 
 
+CROSS_ENTROPIES = (
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+)
+# Layers after the output layer that leave what it outputs as it is.
+_PASS_THROUGH = (
+    keras.layers.Dropout,
+    keras.layers.GaussianNoise,
+    keras.layers.ActivityRegularization,
+    keras.layers.Identity,
+    keras.layers.Flatten,
+    keras.layers.Reshape,
+)
+
+
+def output_head(model: keras.Model) -> tuple[tuple[int, ...], str | None]:
+    """The shape of one sample's output and the activation that makes it: that of the last
+    layer with one (a Dense layer's, or a trailing Activation or Softmax layer's), "linear"
+    for none; None when the last layer is one whose output range is not known."""
+    shapes = model.output_shape
+    if isinstance(shapes, list):
+        shapes = shapes[0] if len(shapes) == 1 else shapes
+    shape = tuple(shapes[1:]) if isinstance(shapes, tuple) else ()
+    layers = list(model.layers)
+    while layers:
+        layer = layers.pop()
+        if isinstance(layer, keras.Model):  # a model nested as the last layer: look inside
+            layers = list(layer.layers)
+        elif isinstance(layer, keras.layers.Softmax):
+            return shape, "softmax"
+        elif isinstance(layer, _PASS_THROUGH):
+            continue
+        elif callable(getattr(layer, "activation", None)):
+            return shape, getattr(layer.activation, "__name__", None)
+        else:
+            return shape, None
+    return shape, None
+
+
+def check_model_fits(
+    model: keras.Model,
+    task: str,
+    loss: str,
+    n_classes: int,
+    from_logits: bool,
+    *,
+    source: str = "The model",
+) -> None:
+    """Raise ConfigError when the model's outputs do not fit `loss` on the data's task.
+
+    A regression model needs one unit without a sigmoid or softmax (the target is any real
+    number); binary cross-entropy one unit, the categorical ones one per class (at least 2);
+    a cross-entropy with from_logits=false needs probabilities (a sigmoid for binary, a softmax
+    for the categorical ones), one with from_logits=true raw scores (no activation). A pair
+    that breaks this trains to a loss that means nothing: a softmax over one unit is always 1,
+    a sigmoid read as logits is squashed twice. `source` names the model in the message (the
+    file's name for a loaded model). Losses the catalog does not know as cross-entropies are
+    checked only for the number of units on regression.
+    """
+    shape, activation = output_head(model)
+    found = f"{source} ends in {_units(shape)}" + (
+        f" with {_named(activation)}" if activation else ""
+    )
+    if len(shape) != 1:
+        raise ConfigError(
+            f"{found}: Descent trains models with one output of one value per unit. Choose a "
+            f"model whose last layer is a Dense layer."
+        )
+    units = shape[0]
+    if task == "regression":
+        if units != 1 or activation in ("sigmoid", "softmax"):
+            raise ConfigError(
+                f"{found}, but a regression task needs 1 unit with no activation (linear): "
+                f"its target can be any number. Choose a model that ends in Dense(1)."
+            )
+        return
+    if loss not in CROSS_ENTROPIES:
+        return
+    display = catalog.loss_info(loss).display_name
+    need_units = 1 if loss == "binary_crossentropy" else max(n_classes, 2)
+    probability = "sigmoid" if loss == "binary_crossentropy" else "softmax"
+    per_class = "" if need_units == 1 else " (one per class)"
+    wanted = "linear" if from_logits else probability
+    if units == need_units and activation in (wanted, None):
+        return
+    if units != need_units:
+        fix = _fitting_loss(units, activation, task, n_classes)
+        raise ConfigError(
+            f"{found}, but {display} needs {_units((need_units,))}{per_class} with "
+            f"{probability}, or no activation with from_logits=true. "
+            + (f"Choose {fix} or another model." if fix else "Choose another model.")
+        )
+    if from_logits:
+        raise ConfigError(
+            f"{found}, but {display} with from_logits=true needs raw scores (no activation). "
+            + (
+                "Set from_logits=false, or choose a model without that activation."
+                if activation == probability
+                else "Choose a model whose last layer has no activation."
+            )
+        )
+    raise ConfigError(
+        f"{found}, but {display} with from_logits=false needs probabilities (a "
+        f"{probability}). "
+        + (
+            f"Set from_logits=true, or end the model in a {probability}."
+            if activation == "linear"
+            else f"End the model in a {probability}."
+        )
+    )
+
+
+def _units(shape: tuple[int, ...]) -> str:
+    if len(shape) != 1:
+        return f"outputs of shape {shape} per sample"
+    return f"{shape[0]} unit" + ("" if shape[0] == 1 else "s")
+
+
+def _named(activation: str) -> str:
+    return "no activation" if activation == "linear" else activation
+
+
+def _fitting_loss(units: int, activation: str | None, task: str, n_classes: int) -> str:
+    """The loss (and setting) that fits a classification model's outputs as they are, or ""."""
+    logits = " with from_logits=true" if activation == "linear" else ""
+    if units == 1 and task == "binary" and activation in ("sigmoid", "linear"):
+        return catalog.loss_info("binary_crossentropy").display_name + logits
+    if units == max(n_classes, 2) and activation in ("softmax", "linear"):
+        return catalog.loss_info("sparse_categorical_crossentropy").display_name + logits
+    return ""
+
+
 def build_model(
     dataset: Dataset,
     loss: str,
@@ -58,12 +193,14 @@ def build_model(
     hidden_layers: tuple[int, ...] = (16, 16),
     activation: str = "relu",
     from_logits: bool = False,
+    architecture: str = "auto",
 ) -> keras.Model:
-    """The default network for `dataset`: an MLP, or a small CNN in front of it for images."""
+    """The default network for `dataset`: an MLP, with a small CNN in front of it for images
+    unless `architecture` is "mlp" (dense layers on the flattened pixels)."""
     spec = output_spec(dataset.task, loss, dataset.n_classes, from_logits)
     inputs = keras.Input(shape=dataset.input_shape, name="inputs")
     x = inputs
-    if len(dataset.input_shape) == 3:
+    if len(dataset.input_shape) == 3 and architecture != "mlp":
         for filters in (16, 32):
             x = keras.layers.Conv2D(filters, 3, padding="same", activation=activation)(x)
             x = keras.layers.MaxPooling2D()(x)

@@ -22,7 +22,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from trainers import build, catalog, compat, distribute, events, losses, models
+from trainers import advice, build, catalog, compat, distribute, events, losses, models, raw_model
 from trainers.config import RunConfig
 from trainers.control import JobControl
 from trainers.datasets import Dataset
@@ -90,6 +90,7 @@ class TrainingSession:
             data = build.load_dataset(config)
             loss_name = build.loss_name(config, data)
             models.check_loss_fits(loss_name, data.task)
+            build.check_architecture(config.architecture, data)
         except DescentError as exc:
             self._emit(events.Failed(self.key, str(exc), None))
             raise
@@ -206,6 +207,11 @@ class TrainingSession:
             metric=metric.name,
             device=distribute.description(config.distribute, build.device_description()),
             initial_logs=initial_logs,
+            feature_names=data.feature_names,
+            feature_scale=data.feature_scale,
+            class_names=data.class_names,
+            target_scale=data.target_scale,
+            pixel_scale=raw_model.pixel_scale(data),
         )
         boundary = None
         if self.boundary_resolution and data.task != "regression" and data.input_shape == (2,):
@@ -275,6 +281,16 @@ class _Reporter(keras.callbacks.Callback):
         self.steps: list[np.ndarray] = []
         self.values: list[np.ndarray] = []
         self.diverged_at: tuple[int, float] | None = None
+        config = info.config
+        optimizer = catalog.optimizer_info(config.optimizer)
+        self.watch = advice.LossWatch(
+            initial_loss=info.initial_logs["loss"],
+            steps_per_epoch=info.steps_per_epoch,
+            start_rate=config.learning_rate(),
+            default_rate=float(optimizer.param("learning_rate").default),
+            optimizer=optimizer.display_name,
+            key=key,
+        )
 
     def _boundary(self, epoch: int) -> None:
         if self.boundary is not None:
@@ -320,6 +336,7 @@ class _Reporter(keras.callbacks.Callback):
             self.diverged_at = (int(steps[bad[0]]), float(values[bad[0]]))
             self.model.stop_training = True
             return
+        self.watch.add(values)
         stop = self.control.hold(
             on_pause=lambda: self.emit(events.Status(self.key, "Paused")),
             on_resume=lambda: self.emit(events.Status(self.key, "Training...")),
@@ -340,6 +357,10 @@ class _Reporter(keras.callbacks.Callback):
         seconds = time.perf_counter() - self.started
         self.result.epoch_times.append(seconds)
         self.emit(events.EpochEnded(self.key, epoch + 1, clean, seconds))
+        if self.diverged_at is None and "loss" in clean:
+            rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            for said in self.watch.epoch_ended(epoch + 1, clean["loss"], rate):
+                self.emit(said)
         self._boundary(epoch + 1)
 
     def finish(self) -> None:
@@ -350,13 +371,20 @@ class _Reporter(keras.callbacks.Callback):
         if self.diverged_at is not None:
             step, value = self.diverged_at
             epoch = (step - 1) // self.info.steps_per_epoch + 1
-            rate = self.info.config.learning_rate()
+            config = self.info.config
+            cut = advice.rate_after_divergence(
+                result.step_numbers,
+                result.step_losses,
+                config.learning_rate(),
+                span=advice.smoothing_span(self.info.steps_per_epoch),
+            )
+            start = "starting rate" if config.schedule != "constant" else "rate"
             result.status = "diverged"
             result.message = (
-                f"The loss became {value} at step {step} (epoch {epoch}): "
-                f"the run diverged. The learning rate {rate:g} is probably too high for "
-                f"{catalog.optimizer_info(self.info.config.optimizer).display_name} here; "
-                f"try {rate / 10:g}. The curves up to that step are kept."
+                f"The loss became {value} at step {step} (epoch {epoch}): the run diverged. "
+                f"The learning rate {cut.rate:g} is too high for "
+                f"{catalog.optimizer_info(config.optimizer).display_name} here: {cut.reason()}. "
+                f"Try a {start} of {cut.suggested:g}. The curves up to that step are kept."
             )
         elif self.control.stop_requested:
             result.status = "stopped"

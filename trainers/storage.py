@@ -1,7 +1,10 @@
-"""Writing a run to a folder: config.json, run.toml, history.csv, steps.csv and model.keras.
+"""Writing a run to a folder: config.json, run.toml, history.csv, steps.csv, model.keras and
+model.json.
 
 The same files come from `main.py train --out DIR` and from the window's "Save run".
 `run.toml` is the run's configuration alone, so `main.py train --config run.toml` reruns it.
+`model.keras` takes the data raw (`trainers.raw_model`); `model.json` says what its inputs and
+outputs are: the feature names in input order, the class labels in output order.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from trainers.errors import TrainingError
 from trainers.events import RunResult
 
 RUN_TOML = "run.toml"
+MODEL_FILE = "model.keras"
+MODEL_CARD = "model.json"
 RUN_TOML_HEADER = (
     "# A Descent run configuration. Rerun it, to the same curves, with:\n"
     "#   python main.py train --config run.toml\n\n"
@@ -98,8 +103,13 @@ def save_run(result: RunResult, out_dir: str | Path, *, save_model: bool = True)
             f"write to."
         ) from None
     if save_model and result.model is not None:
+        # Imported here: this module loads no Keras until a model is saved.
+        from trainers.raw_model import model_card, raw_model
+
         try:
-            result.model.save(out / "model.keras")
+            raw_model(result).save(out / MODEL_FILE)
+            card = json.dumps(model_card(result), indent=2, ensure_ascii=False)
+            (out / MODEL_CARD).write_text(card + "\n", encoding="utf-8")
         except Exception as exc:  # OSError, h5/zip errors: all mean "could not save here"
             raise TrainingError(
                 f"The curves were saved in {out}, but the model could not be saved there: "

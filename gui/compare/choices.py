@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.widgets import named
+from gui.widgets import guard_inputs, named
 from trainers import catalog
 from trainers.parsing import parse_batch_sizes, parse_learning_rates
 from trainers.plans import gd_variants, plan
@@ -172,6 +172,7 @@ class CompareChoices(QWidget):
         _fill(self.optimizer_list, catalog.OPTIMIZERS, set(DEFAULT_OPTIMIZERS))
         _fit_rows(self.optimizer_list, self.optimizer_list.count())
         self.show_losses(None)
+        guard_inputs(self)
 
     # ============================================================================ choices
     def show_losses(self, task: str | None) -> None:

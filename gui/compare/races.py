@@ -6,6 +6,7 @@ its curves."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from gui.plots import (
     CurveBuffer,
     DecimatedCurve,
+    EmaState,
     dress,
     ema,
     run_style,
@@ -33,6 +35,7 @@ from gui.plots import (
 )
 from gui.widgets import named
 
+STEP_TITLE = "Loss by update"
 LEGEND_ROWS = 14  # more runs than this: a second legend column
 FEW_STEPS = 50  # step curves this short also get a dot per step
 RAW_ALPHA = 60
@@ -64,6 +67,37 @@ class ToggleLegend(pg.LegendItem):
                 return
 
 
+def averaged_steps(steps_per_epoch: int) -> float:
+    """How many steps the moving average of a run with `steps_per_epoch` spans: an EMA of
+    weight alpha averages over about 2 / alpha - 1 of them (1: none)."""
+    return 2.0 / smoothing_alpha(steps_per_epoch) - 1.0
+
+
+def step_title(steps_per_epoch: Iterable[int]) -> str:
+    """The step plot's title for runs of these steps per epoch: what its lines average over,
+    short enough for the plot's width at 1024 pixels (`STEP_TIP` says it in full)."""
+    per_epoch = sorted(set(steps_per_epoch))
+    if not per_epoch:
+        return f"{STEP_TITLE} (averaged)"
+    spans = sorted({round(averaged_steps(n)) for n in per_epoch})
+    if spans == [1]:
+        return f"{STEP_TITLE} (raw, not averaged)"
+    if len(spans) > 1:
+        return f"{STEP_TITLE} (avg. {spans[0]:,}\u2013{spans[-1]:,} steps, by run)"
+    if len(per_epoch) > 1:
+        return f"{STEP_TITLE} (avg. ~{spans[0]:,} steps)"
+    epochs = averaged_steps(per_epoch[0]) / per_epoch[0]
+    fraction = "\u00bc" if round(1 / epochs) == 4 else f"1/{round(1 / epochs)}"
+    return f"{STEP_TITLE} (avg. ~{spans[0]:,} steps, {fraction} epoch)"
+
+
+STEP_TIP = (
+    "Each run's line is a moving average of its step losses over about a quarter of one of "
+    f"its epochs, at most {round(averaged_steps(10**9)):,} steps and at least 1 (batch descent, "
+    "one step an epoch, is not averaged). The title says how many steps that is here."
+)
+
+
 @dataclass
 class Race:
     """One run of the comparison: its curves (made once) and what it has reported so far."""
@@ -79,7 +113,7 @@ class Race:
     epochs: CurveBuffer = field(default_factory=lambda: CurveBuffer(64))
     times: CurveBuffer = field(default_factory=lambda: CurveBuffer(64))
     alpha: float = 0.1
-    last_ema: float | None = None
+    last_ema: EmaState | None = None
     info: object = None
     status: str = "waiting"
     message: str = ""
@@ -119,12 +153,12 @@ class RacePlots(QWidget):
         controls.addStretch(1)
         hint = QLabel("Click a legend entry to hide its run")
         hint.setEnabled(False)
+        hint.setWordWrap(True)  # two lines rather than a tab too wide for a 1024-pixel window
         controls.addWidget(hint)
         layout.addLayout(controls)
 
-        self.step_plot = self._plot(
-            "compareStepPlot", "Loss of each update (average over ~\u00bc epoch)", "step (update)"
-        )
+        self.step_plot = self._plot("compareStepPlot", step_title([]), "step (update)")
+        self.step_plot.setToolTip(STEP_TIP)
         # The legend sits beside the plot, in the plot's own layout: inside, any corner would
         # hide some run's curve (a fast run falls to the bottom, a slow one stays at the top).
         self.legend = ToggleLegend(
@@ -170,6 +204,7 @@ class RacePlots(QWidget):
             self.time_plot.removeItem(race.time_curve)
         self.legend.clear()
         self.loss_key = loss_key
+        set_title(self.step_plot, step_title([]))
         what = "Validation loss" if loss_key == "val_loss" else "Training loss"
         set_title(self.epoch_plot, f"{what} by epoch")
         set_title(self.time_plot, f"{what} by training time")
@@ -216,6 +251,8 @@ class RacePlots(QWidget):
         race.info = info
         race.status = "training"
         race.alpha = smoothing_alpha(info.steps_per_epoch)
+        started = [r.info.steps_per_epoch for r in self.races if r.info is not None]
+        set_title(self.step_plot, step_title(started))
         if info.total_steps <= FEW_STEPS:  # batch descent: a few points, easy to miss as a line
             race.step_curve.setSymbol("o")
             race.step_curve.setSymbolSize(6)

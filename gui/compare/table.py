@@ -154,7 +154,14 @@ class ResultsTable(QTableWidget):
     def _set_metric_header(self, metric: str, validation: bool) -> None:
         name = {"mae": "MAE"}.get(metric, metric or "metric")
         text = f"Val {name}" if validation else name[:1].upper() + name[1:]
-        self.horizontalHeaderItem(COL_METRIC).setText(text)
+        header = self.horizontalHeaderItem(COL_METRIC)
+        header.setText(text)
+        header.setToolTip(
+            "A regression trains on the standardized target: its losses and MAE are in "
+            "standard deviations of the target (the Training tab's axes give the std)."
+            if metric == "mae"
+            else ""
+        )
 
     def mark_best(self, metric_higher_is_better: bool) -> None:
         """Bold the best value of each loss, metric and target column: the winners at a glance.

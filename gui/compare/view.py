@@ -264,6 +264,7 @@ class CompareView(QWidget):
             )
         else:
             self.banner.hide()
+        self.choices.show_plan(checked)  # what trains now (the GD variants: not the choices)
         self._comparing = True
         self._stopping = False
         self._started_at = time.monotonic()

@@ -2,16 +2,15 @@
 theme. Each plot is made once and redrawn from the window's frame timer when it is `dirty`."""
 
 from gui.plots.curves import (
-    ENVELOPE_BLOCK,
     CurveBuffer,
     DecimatedCurve,
-    Envelope,
+    EmaState,
     ema,
     smoothing_alpha,
     visible_points,
 )
 from gui.plots.epoch_plot import EpochPlot
-from gui.plots.step_plot import LogStepPlot, StepLossPlot
+from gui.plots.step_plot import LogAxis, LogStepPlot, StepLossPlot
 from gui.plots.theme import (
     COLORS,
     DASHES,
@@ -20,27 +19,29 @@ from gui.plots.theme import (
     add_legend,
     dress,
     place_legend,
+    retitle,
     run_style,
     set_title,
     themed,
 )
 
 __all__ = [
-    "ENVELOPE_BLOCK",
     "COLORS",
     "DASHES",
     "PALETTE",
     "RAW_ALPHA",
     "CurveBuffer",
     "DecimatedCurve",
-    "Envelope",
+    "EmaState",
     "EpochPlot",
+    "LogAxis",
     "LogStepPlot",
     "StepLossPlot",
     "add_legend",
     "dress",
     "ema",
     "place_legend",
+    "retitle",
     "run_style",
     "set_title",
     "smoothing_alpha",

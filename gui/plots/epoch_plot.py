@@ -51,12 +51,16 @@ class EpochPlot(pg.PlotWidget):
         self._dirty = True
         self.enableAutoRange()
 
-    def follow_run(self, epochs: int) -> None:
+    def follow_run(self, epochs: int, validation: bool = True) -> None:
         """Show all the run's epochs (0 to `epochs`) from its start, the value axis fitted to
         the points: an epoch's point then moves one axis, not both (a range change repaints
-        the axis' labels and grid lines)."""
+        the axis' labels and grid lines). The legend names a validation curve only for a
+        run that has one."""
         self.enableAutoRange(y=True)
         self.setXRange(0, max(epochs, 1), padding=0.04)  # and x is no longer fitted
+        self.legend.removeItem(self.val)
+        if validation:
+            self.legend.addItem(self.val, "validation")
 
     def append(self, epoch: int, train: float | None, val: float | None) -> None:
         x = np.array([epoch], dtype=np.float64)

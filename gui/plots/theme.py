@@ -1,7 +1,14 @@
 """How every plot of the window looks: colours from the application palette, legends that stay
-readable over the curves, and titles in the text colour."""
+readable over the curves, and titles in the text colour.
+
+The look also has a zoom and a high-contrast switch (the window's View menu, `gui.lecture`):
+`set_look` changes them, and `redress` brings a plot already made up to date (title, axis
+labels, ticks, legend and the width of every curve). A plot dressed here follows the look for
+the curves added to it later too: each new curve's width is scaled as it is added."""
 
 from __future__ import annotations
+
+import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -49,13 +56,10 @@ def place_legend(legend: pg.LegendItem, corner: str) -> None:
 
 def themed(plot: pg.PlotWidget) -> None:
     """Colour a plot from the application palette, so it reads in light and dark themes."""
-    palette = QApplication.palette()
-    plot.setBackground(palette.color(QPalette.ColorRole.Base))
-    text = palette.color(QPalette.ColorRole.Text)
+    _colour(plot)
+    _follow_look(plot)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setPen(text)
-        axis.setTextPen(text)
         axis.enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than 0.25
         # Major and minor ticks, no third level: a third level of labels and grid lines made
         # every repaint after a range change a third slower.
@@ -67,9 +71,29 @@ def themed(plot: pg.PlotWidget) -> None:
     plot.showGrid(x=True, y=True, alpha=0.2)
 
 
+def retitle(plot: pg.PlotWidget, text: str) -> None:
+    """A new title for `plot` in its look (size and colour kept), its row as tall as the text:
+    a bare `setTitle` sets pyqtgraph's 30 px row again, which cuts a zoomed title."""
+    plot.setTitle(text)
+    fit_title_row(plot)
+
+
 def set_title(plot: pg.PlotWidget, text: str) -> None:
     """A plot title in the palette's text colour (pyqtgraph's default grey reads faintly)."""
-    plot.setTitle(text, color=QApplication.palette().color(QPalette.ColorRole.Text), size="11pt")
+    plot.setProperty(STRONG_TITLE, True)
+    plot.setTitle(text, color=_text_colour(), size=f"{TITLE_PT * _look.zoom:.3g}pt")
+    fit_title_row(plot)
+
+
+def fit_title_row(plot: pg.PlotWidget) -> None:
+    """Make the title's row as tall as its text: pyqtgraph fixes it at 30 px, which cuts a
+    zoomed title. Call after `plot.setTitle`, which sets the 30 px again."""
+    item = plot.getPlotItem()
+    if not item.titleLabel.isVisible():
+        return
+    height = max(30, math.ceil(item.titleLabel.item.boundingRect().height()) + 2)
+    item.titleLabel.setMaximumHeight(height)
+    item.layout.setRowFixedHeight(0, height)
 
 
 def run_style(index: int) -> tuple[QColor, Qt.PenStyle]:
@@ -99,3 +123,156 @@ def dress(
     plot.setLabel("bottom", xlabel)
     plot.setLabel("left", ylabel)
     return plot
+
+
+# ============================================================================= the look
+TITLE_PT = 11.0  # pyqtgraph's own title size, the size at zoom 100%
+HIGH_CONTRAST_WIDTH = 1.6  # lines are this much thicker in the high-contrast theme
+STRONG_TITLE = "descentStrongTitle"  # a plot property: its title is in the text colour
+
+
+class Look:
+    """The zoom and theme every plot follows: `zoom` scales text and lines (1.0 is 100%),
+    `base_pt` is the application's font size at 100%, `high_contrast` thickens the lines."""
+
+    def __init__(self) -> None:
+        self.zoom = 1.0
+        self.base_pt = 0.0  # 0: the application font's size, read when first needed
+        self.high_contrast = False
+
+    @property
+    def line_scale(self) -> float:
+        return self.zoom * (HIGH_CONTRAST_WIDTH if self.high_contrast else 1.0)
+
+    def text_pt(self) -> float:
+        if not self.base_pt:
+            self.base_pt = QApplication.font().pointSizeF()
+        return self.base_pt * self.zoom
+
+    @property
+    def is_default(self) -> bool:
+        return self.zoom == 1.0 and not self.high_contrast
+
+
+_look = Look()
+
+
+def look() -> Look:
+    """The look the plots follow now."""
+    return _look
+
+
+def set_look(zoom: float, high_contrast: bool, base_pt: float) -> None:
+    """Plots dressed from now on follow `zoom` (1.0 = 100%), `high_contrast` and the
+    application font size `base_pt` at 100%; `redress` updates the plots already made."""
+    _look.zoom, _look.high_contrast, _look.base_pt = float(zoom), bool(high_contrast), base_pt
+
+
+def _text_colour() -> QColor:
+    return QApplication.palette().color(QPalette.ColorRole.Text)
+
+
+def _colour(plot: pg.PlotWidget) -> None:
+    """Background and axes in the palette's colours."""
+    palette = QApplication.palette()
+    plot.setBackground(palette.color(QPalette.ColorRole.Base))
+    text = palette.color(QPalette.ColorRole.Text)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(text)
+        axis.setTextPen(text)
+
+
+class _CurveWidths:
+    """Scales the pen of every curve added to a plot to the look's line width.
+
+    pyqtgraph tells a view box's listeners when an item joins it (`itemsChangedListeners`),
+    which is how curves added after the zoom changed (a new run in Compare or Runs) get it too.
+    Each curve keeps the width it was given, so zooming back restores it exactly.
+    """
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self.view = plot.getPlotItem().getViewBox()
+
+    def itemsChanged(self) -> None:  # noqa: N802 (pyqtgraph's listener interface)
+        if not _look.is_default:
+            self.apply()
+
+    def apply(self) -> None:
+        scale = _look.line_scale
+        for item in self.view.childGroup.childItems():  # the one being added is there already
+            if isinstance(item, pg.PlotDataItem | pg.PlotCurveItem):
+                _scale_pen(item, scale)
+
+
+def _scale_pen(item, scale: float) -> None:
+    pen = item.opts.get("pen")
+    if pen is None:
+        return
+    pen = pg.mkPen(pen)
+    base, applied = getattr(item, "_descent_width", (None, None))
+    if base is None or abs(pen.widthF() - applied) > 1e-9:  # new, or given a new pen since
+        base = pen.widthF()
+    width = (base or 1.0) * scale if scale != 1.0 else base  # 0 is pyqtgraph's 1 px line
+    if abs(width - pen.widthF()) > 1e-9:
+        pen.setWidthF(width)
+        item.setPen(pen)
+    item._descent_width = (base, width)
+
+
+def _follow_look(plot: pg.PlotWidget) -> None:
+    """Make `plot` scale the curves added to it, and dress it in the look if not the default."""
+    if getattr(plot, "_descent_widths", None) is None:
+        plot._descent_widths = _CurveWidths(plot)  # the listener list holds weak references
+        plot.getPlotItem().getViewBox().childGroup.itemsChangedListeners.append(
+            plot._descent_widths
+        )
+    if not _look.is_default:
+        redress(plot)
+
+
+def redress(plot: pg.PlotWidget) -> None:
+    """Bring `plot` up to the look: colours, title, axis labels, ticks, legend, curve widths."""
+    item = plot.getPlotItem()
+    _colour(plot)
+    text = _text_colour()
+    pt = _look.text_pt()
+    title = item.titleLabel
+    strong = bool(plot.property(STRONG_TITLE)) or _look.high_contrast
+    size, colour = f"{TITLE_PT * _look.zoom:.3g}pt", text if strong else None
+    if title.isVisible():
+        title.setText(title.text, size=size, color=colour)
+        fit_title_row(plot)
+    else:  # a title set later keeps these
+        title.setAttr("size", size)
+        title.setAttr("color", colour)
+    font = QApplication.font()
+    font.setPointSizeF(pt)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTickFont(font)
+        style = {k: v for k, v in axis.labelStyle.items() if k != "color"}
+        style["font-size"] = f"{pt:.3g}pt"
+        style["color"] = text.name()
+        axis.setLabel(axis.labelText, axis.labelUnits, axis.labelUnitPrefix, **style)
+    legend = item.legend
+    if legend is not None:
+        brush = QColor(QApplication.palette().color(QPalette.ColorRole.Base))
+        brush.setAlpha(210)
+        legend.setBrush(brush)
+        legend.setLabelTextColor(text)
+        legend.setLabelTextSize(f"{pt:.3g}pt")
+        for _, label in legend.items:  # pyqtgraph keeps the new style for the next text
+            label.setText(label.text)
+        legend.updateSize()
+    if getattr(plot, "_descent_widths", None) is not None:
+        plot._descent_widths.apply()
+
+
+def redress_all(root) -> int:
+    """Redress every plot under the widget `root` (a window); returns how many."""
+    plots = root.findChildren(pg.PlotWidget)
+    for plot in plots:
+        if getattr(plot, "_descent_widths", None) is not None:  # dressed here: follows the look
+            redress(plot)
+    return len(plots)

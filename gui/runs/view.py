@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -51,6 +50,11 @@ MAX_PLOTTED = 24  # more selected runs than this: only the first are drawn, to s
 
 class RunsView(QWidget):
     """The run library as a sortable, filterable table with the selected runs' curves."""
+
+    sig_load_settings = Signal(object)
+    """"Load settings": the `RunConfig` of the selected run, for the side panel."""
+    sig_rerun = Signal(object)
+    """"Rerun": the `RunConfig` of the selected run, to load and train again."""
 
     def __init__(self, worker=None, settings: QSettings | None = None, parent=None) -> None:
         """`worker` (a TrainingWorker, optional) is told the library's folder and its run
@@ -139,6 +143,22 @@ class RunsView(QWidget):
         edits.addWidget(self.tags_edit, 2)
         edits.addWidget(self.tag_button)
         edits.addWidget(self.delete_button)
+        self.load_button = QPushButton("Load settings")
+        named(self.load_button, "runsLoadButton", "Load the selected run's settings into the form")
+        self.load_button.clicked.connect(lambda: self._emit_config(self.sig_load_settings))
+        self.rerun_button = QPushButton("Rerun")
+        named(self.rerun_button, "runsRerunButton", "Train the selected run's settings again")
+        self.rerun_button.clicked.connect(lambda: self._emit_config(self.sig_rerun))
+        reuse = QHBoxLayout()
+        reuse.addWidget(QLabel("Selected run:"))
+        reuse.addWidget(self.load_button)
+        reuse.addWidget(self.rerun_button)
+        reuse.addStretch(1)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for button in (self.load_button, self.rerun_button):
+            action = QAction(button.text(), self.table)
+            action.triggered.connect(button.click)
+            self.table.addAction(action)
 
         self.message = QLabel()
         named(self.message, "runsMessage", "Run library message")
@@ -169,6 +189,7 @@ class RunsView(QWidget):
         left_layout.addWidget(self.message)
         left_layout.addWidget(self.table, 1)
         left_layout.addLayout(edits)
+        left_layout.addLayout(reuse)
         left_layout.addLayout(folder_row)
 
         self.curves = RunCurvesPlots()
@@ -221,10 +242,17 @@ class RunsView(QWidget):
 
     @Slot()
     def _on_choose_folder(self) -> None:
-        start = str(self.library.path.parent) if self.library is not None else ""
-        folder = QFileDialog.getExistingDirectory(self, "Folder of the run library", start)
-        if folder:
-            self.set_runs_folder(folder)
+        from gui import recent
+
+        recent.ask(
+            self,
+            self.settings if self.settings is not None else QSettings(),
+            "library",
+            "Folder of the run library",
+            self.set_runs_folder,
+            folder=True,
+            start=str(self.library.path.parent) if self.library is not None else "",
+        )
 
     def _show_error(self, text: str) -> None:
         self.message.setText(text)
@@ -383,6 +411,10 @@ class RunsView(QWidget):
         self.tag_button.setEnabled(count >= 1)
         self.tags_edit.setEnabled(count >= 1)
         self.delete_button.setEnabled(count >= 1)
+        for button in (self.load_button, self.rerun_button):
+            button.setEnabled(count == 1)
+        for action in self.table.actions():
+            action.setEnabled(count == 1)
 
     def _draw(self, run_ids: list[int]) -> None:
         runs = []
@@ -395,6 +427,28 @@ class RunsView(QWidget):
     def plotted(self) -> dict[int, dict[str, pg.PlotDataItem]]:
         """The curves drawn for each selected run: raw and smoothed step loss, epoch losses."""
         return self.curves.plotted()
+
+    # ============================================================================ settings
+    def selected_config(self):
+        """The `RunConfig` of the one run selected (None, and why, otherwise)."""
+        from trainers.config import RunConfig
+        from trainers.errors import ConfigError
+
+        ids = self.selected_ids()
+        record = self._records.get(ids[0]) if len(ids) == 1 else None
+        if record is None:
+            return None
+        try:
+            return RunConfig.from_dict(record.config)
+        except (ConfigError, TypeError) as exc:  # recorded by another version of Descent
+            self._show_error(f"The settings of {record.name} cannot be read here: {exc}")
+            return None
+
+    def _emit_config(self, signal) -> None:
+        config = self.selected_config()
+        if config is not None:
+            self.message.hide()
+            signal.emit(config)
 
     # =============================================================================== edits
     @Slot()

@@ -1,7 +1,8 @@
 """What the surfaces tab draws and writes, as plain numbers and text: no widgets here.
 
-The colours of the paths, the contour lines of the map (marching squares), the values the colour
-map shows, and the words beside each path in the list and the legend.
+The colours of the paths, the contour lines of the map (marching squares), the part of a path
+that lies on the map, the values the colour map shows, and the words beside each path in the
+list and the legend.
 """
 
 from __future__ import annotations
@@ -90,6 +91,66 @@ def contour_lines(
     levels = np.linspace(low, high, CONTOUR_LEVELS + 2)[1:-1]
     pieces = [contour_segments(xs, ys, shown, level) for level in levels]
     return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+
+
+def _clip_segment(p, q, bounds):
+    """The part of segment p-q inside `bounds` ((x0, x1), (y0, y1)), as (t_in, t_out) along
+    it, or None (Liang-Barsky)."""
+    t_in, t_out = 0.0, 1.0
+    for axis in (0, 1):
+        low, high = bounds[axis]
+        delta = q[axis] - p[axis]
+        for side, distance in ((-delta, p[axis] - low), (delta, high - p[axis])):
+            if side == 0:
+                if distance < 0:
+                    return None  # parallel to this edge and outside it
+                continue
+            t = distance / side
+            if side < 0:
+                t_in = max(t_in, t)
+            else:
+                t_out = min(t_out, t)
+    return (t_in, t_out) if t_in <= t_out else None
+
+
+def path_on_map(
+    xs: np.ndarray, ys: np.ndarray, bounds
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float] | None]:
+    """What of a path to draw on a map spanning `bounds` ((x0, x1), (y0, y1)).
+
+    Points on the map are drawn as they are; a step that leaves the map is drawn to its edge
+    and one that comes back from its edge, with a gap (NaN) between; a step from off the map to
+    off the map is not drawn (a diverging path's jumps would cross the map as a solid block).
+    Returns the x and y to draw and, when the path's last point is off the map, the point
+    where it last left it (the mark of where it went away), else None.
+    """
+    xs = np.asarray(xs, dtype=np.float64)
+    ys = np.asarray(ys, dtype=np.float64)
+    (x0, x1), (y0, y1) = bounds
+    inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+    if inside.all():
+        return xs, ys, None
+    out_x: list[float] = []
+    out_y: list[float] = []
+    exit_point = None
+    for k in range(len(xs)):
+        if k > 0 and not (inside[k - 1] and inside[k]):
+            p, q = (xs[k - 1], ys[k - 1]), (xs[k], ys[k])
+            part = _clip_segment(p, q, bounds) if inside[k - 1] or inside[k] else None
+            if part is not None:
+                t_in, t_out = part
+                if inside[k - 1]:  # leaving: to the edge, then a gap
+                    exit_point = (p[0] + t_out * (q[0] - p[0]), p[1] + t_out * (q[1] - p[1]))
+                    out_x += [exit_point[0], np.nan]
+                    out_y += [exit_point[1], np.nan]
+                else:  # coming back: from the edge
+                    out_x.append(p[0] + t_in * (q[0] - p[0]))
+                    out_y.append(p[1] + t_in * (q[1] - p[1]))
+        if inside[k]:
+            out_x.append(xs[k])
+            out_y.append(ys[k])
+    mark = None if inside[-1] else exit_point
+    return np.array(out_x), np.array(out_y), mark
 
 
 def display_values(values: np.ndarray, f_min: float | None) -> np.ndarray:

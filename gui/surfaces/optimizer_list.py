@@ -27,7 +27,7 @@ class PathOptimizerList(QTreeWidget):
         checked = set(checked)
         named(self, "surfaceOptimizerList", "Optimizers and learning rates")
         self.setColumnCount(3)
-        self.setHeaderLabels(["Optimizer", "η (learning rate)", "Path"])
+        self.setHeaderLabels(["Optimizer", "Rate η", "Path"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         header = self.header()
@@ -56,7 +56,7 @@ class PathOptimizerList(QTreeWidget):
             self.setItemWidget(item, COLUMN_RATE, spin)
             self.items[name] = item
             self.rate_spins[name] = spin
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(280)  # a 1024-pixel window still leaves the map room
 
     def checked(self) -> list[str]:
         """The names of the ticked optimizers, in list order."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.plots import themed
+from gui.plots import retitle, themed
 from gui.surfaces.drawing import LOSS_FLOOR, divergence_note, legend_label, path_color, result_text
 from gui.surfaces.optimizer_list import COLUMN_NAME, COLUMN_RESULT, PathOptimizerList
 from gui.surfaces.path_worker import PathWorker
 from gui.surfaces.surface_map import SurfaceMap
 from gui.widgets import named
+from gui.widgets.forms import camel
 
 PATH_STEPS = 500
 TICK_MS = 40  # 25 frames a second
@@ -46,6 +47,12 @@ SPEEDS = (1, 2, 3, 5, 8, 12, 20, 30, 50)  # steps per frame, one per slider posi
 DEFAULT_SPEED_INDEX = 3
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 RECOMPUTE_DELAY_MS = 300  # wait for a spin box to settle before computing again
+SHORTCUTS = (
+    ("play_button", "Play or pause the paths", "P"),
+    ("step_button", "Step every path once", "S"),
+    ("reset_button", "Back to the start point", "R"),
+)
+"""The tab's keys: each clicks its button, while the tab is shown (Help lists them)."""
 
 
 class SurfaceView(QWidget):
@@ -94,6 +101,7 @@ class SurfaceView(QWidget):
         self._recompute_timer.timeout.connect(self._on_recompute_due)
 
         self._build()
+        self._add_shortcuts()
         self._show_surface()
 
     # ------------------------------------------------------------------------------- building
@@ -183,17 +191,34 @@ class SurfaceView(QWidget):
             self.loss_plot.addItem(loss)
             self._curves[name], self._heads[name], self._loss_curves[name] = curve, head, loss
 
+        # The map above the loss along the paths: side by side, a 1024-pixel window left the
+        # map a 150-pixel sliver and the loss plot none.
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.contour_plot)
+        plots.addWidget(self.loss_plot)
+        plots.setStretchFactor(0, 3)
+        plots.setStretchFactor(1, 1)
+        plots.setSizes([600, 220])
+        self.contour_plot.setMinimumSize(240, 200)
+        self.loss_plot.setMinimumHeight(140)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
-        splitter.addWidget(self.contour_plot)
-        splitter.addWidget(self.loss_plot)
+        splitter.addWidget(plots)
         splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 2)
-        splitter.setSizes([390, 600, 400])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 800])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
         self.contour_plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _add_shortcuts(self) -> None:
+        for button, text, key in SHORTCUTS:
+            action = QAction(text, self)
+            action.setObjectName(f"{camel(button)}Action")
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(getattr(self, button).click)
+            self.addAction(action)  # a window shortcut, live only while this tab is visible
+            getattr(self, button).setToolTip(f"{text} ({key})")
 
     # --------------------------------------------------------------------------------- public
     @property
@@ -424,13 +449,13 @@ class SurfaceView(QWidget):
         self.loss_plot.setLogMode(x=False, y=f_min is not None)
         if f_min is None:
             self.loss_plot.setLabel("left", "f(x, y)")
-            self.loss_plot.setTitle("Loss along each path")
+            retitle(self.loss_plot, "Loss along each path")
             _, _, values = self._surface.grid(60)
             self.loss_plot.enableAutoRange(axis="x")
             self.loss_plot.setYRange(float(values.min()), float(values.max()), padding=0.05)
         else:
             self.loss_plot.setLabel("left", "f − f_min (log scale)")
-            self.loss_plot.setTitle("Loss along each path")
+            retitle(self.loss_plot, "Loss along each path")
             self.loss_plot.enableAutoRange()
 
     def _update_legend_and_notes(self) -> None:

@@ -2,8 +2,8 @@
 and the views that show the run as it trains (Training, Inside the optimizer, Decision
 boundary)."""
 
-from gui.training.controls import RunControls
+from gui.training.controls import RunControls, ended_text
 from gui.training.panel import SidePanel
 from gui.training.view import TrainingView
 
-__all__ = ["RunControls", "SidePanel", "TrainingView"]
+__all__ = ["RunControls", "SidePanel", "TrainingView", "ended_text"]

@@ -1,13 +1,19 @@
 """The decision regions: the plane coloured by the model's predicted class under the training
-points of a 2-D classification dataset, as TensorFlow Playground does, after every epoch."""
+points of a 2-D classification dataset, as TensorFlow Playground does, after every epoch. For
+any other dataset the view says, in its middle, why it has nothing to draw."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QLabel
 
-from gui.plots import add_legend, themed
+from gui.plots import add_legend, retitle, themed
+from gui.widgets import named
 
 CLASS_COLORS = np.array(
     [
@@ -34,7 +40,7 @@ class DecisionBoundaryPlot(pg.PlotWidget):
         self.setObjectName("decisionBoundaryPlot")
         self.setAccessibleName("Decision regions")
         themed(self)
-        self.setTitle("Decision regions (2-D classification data only)")
+        retitle(self, "Decision regions (2-D classification data only)")
         self.setLabel("bottom", "x1 (standardized)")
         self.setLabel("left", "x2 (standardized)")
         self.setAspectLocked(True)
@@ -43,9 +49,37 @@ class DecisionBoundaryPlot(pg.PlotWidget):
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 160))
         self.addItem(self.points)
         self.legend = add_legend(self)
+        self.reason = named(QLabel(self), "boundaryReasonLabel", "Why no regions are drawn")
+        self.reason.setWordWrap(True)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reason.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.reason.setStyleSheet("font-size: 12pt; padding: 24px;")
+        self.reason.hide()
         self._pending = None
         self.epoch = None
         self.axes = None
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        reason = self.__dict__.get("reason")  # pyqtgraph resizes the view while it is made
+        if reason is not None:
+            reason.setGeometry(self.rect())  # centred over the whole plot
+
+    def explain(self, name: str, task: str, input_shape: tuple[int, ...] | None) -> None:
+        """Say in the middle of the empty plot whether dataset `name` (of `task`, inputs of
+        `input_shape`, None if not known) can have decision regions, and why not."""
+        drawn_for = "The decision boundary is drawn for datasets with two features"
+        if task != "regression" and input_shape == (2,):
+            text = f"Train to see how the model divides the plane of {name}."
+        elif task == "regression":
+            text = f"{drawn_for} and classes; {name} is a regression dataset."
+        elif input_shape is None:
+            text = f"{drawn_for}; {name} is not one."
+        else:
+            text = f"{drawn_for}; {name} has {math.prod(input_shape):,}."
+        self.reason.setText(text)
+        self.reason.setGeometry(self.rect())
+        self.reason.show()
 
     def set_points(self, points: tuple[np.ndarray, np.ndarray] | None, axes, class_names) -> None:
         """The training points and the grid of this run (None: not a 2-D classification)."""
@@ -54,8 +88,9 @@ class DecisionBoundaryPlot(pg.PlotWidget):
         self.legend.clear()
         self.epoch = None
         self.axes = axes
+        self.reason.hide()  # what it said was of the last run or dataset
         if points is None:
-            self.setTitle("Decision regions: for 2-D classification datasets (moons, spirals...)")
+            retitle(self, "Decision regions (2-D classification data only)")
             return
         x, y = points
         brushes = [pg.mkBrush(*CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in y]
@@ -65,7 +100,7 @@ class DecisionBoundaryPlot(pg.PlotWidget):
             self.legend.addItem(sample, f"class {name}")
         xs, ys = axes
         self.image.setRect(float(xs[0]), float(ys[0]), float(xs[-1] - xs[0]), float(ys[-1] - ys[0]))
-        self.setTitle("Decision regions: waiting for the first epoch")
+        retitle(self, "Decision regions: waiting for the first epoch")
 
     def show_probabilities(self, epoch: int, probabilities: np.ndarray) -> None:
         self._pending = (epoch, probabilities)
@@ -98,4 +133,4 @@ class DecisionBoundaryPlot(pg.PlotWidget):
         transform.scale(float(xs[-1] - xs[0]) / rgb.shape[1], float(ys[-1] - ys[0]) / rgb.shape[0])
         self.image.setTransform(transform)
         self.epoch = epoch
-        self.setTitle(f"Decision regions after epoch {epoch}")
+        retitle(self, f"Decision regions after epoch {epoch}")

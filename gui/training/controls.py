@@ -1,4 +1,5 @@
-"""Train, Pause and Stop, and the progress bar of the run in training."""
+"""Train, Pause and Stop, the progress bar of the run in training, and the line that says
+how a run ended."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ class RunControls(QWidget):
     sig_pause = Signal(bool)
     """Pause was toggled: True to hold the run, False to resume it."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, clock=time.monotonic) -> None:
         super().__init__(parent)
+        self.clock = clock  # seconds, for the time left (a test may pass its own)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         buttons = QHBoxLayout()
@@ -52,10 +54,19 @@ class RunControls(QWidget):
         self.stop_button.setEnabled(False)
         self.info = None
         self.started_at = 0.0
+        self._paused_at: float | None = None  # when Pause was pressed, while the run is held
+        self._paused_for = 0.0  # seconds the run was held, left out of the time left
         self._newest_step: int | None = None
 
     def _on_pause_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self._paused_at = self.clock()
+        elif self._paused_at is not None:
+            self._paused_for += self.clock() - self._paused_at
+            self._paused_at = None
+        if self.info is not None:
+            self._show(self.progress.value())  # says Paused, or counts on again
         self.sig_pause.emit(paused)
 
     def set_running(self, running: bool, can_train: bool) -> None:
@@ -68,6 +79,7 @@ class RunControls(QWidget):
             self.pause_button.setChecked(False)
             self.pause_button.setText("Pause")
             self.pause_button.blockSignals(False)
+            self._paused_at = None
 
     # ----------------------------------------------------------------------------- progress
     def preparing(self) -> None:
@@ -79,10 +91,13 @@ class RunControls(QWidget):
     def started(self, info) -> None:
         """The run's `RunInfo` has arrived: count its steps from 0."""
         self.info = info
-        self.started_at = time.monotonic()
+        self.started_at = self.clock()
+        self._paused_for = 0.0
+        if self._paused_at is not None:  # paused before the run's first step
+            self._paused_at = self.started_at
         self._newest_step = None
         self.progress.setRange(0, max(info.total_steps, 1))
-        self._show(0, 0)
+        self._show(0)
 
     def step_reached(self, step: int) -> None:
         """The newest step received (shown by the next frame)."""
@@ -94,21 +109,34 @@ class RunControls(QWidget):
         step = self._newest_step
         if self.info is None or step is None or step == self.progress.value():
             return
-        self._show(step, (step - 1) // self.info.steps_per_epoch + 1)
+        self._show(step)
 
-    def _show(self, step: int, epoch: int) -> None:
+    def _show(self, step: int) -> None:
+        """The bar at `step`, its epoch and the time left at the pace so far (held time left
+        out: while paused, the time left waits too)."""
         info = self.info
         self.progress.setValue(step)
-        elapsed = time.monotonic() - self.started_at
+        now = self.clock() if self._paused_at is None else self._paused_at
+        elapsed = now - self.started_at - self._paused_for
         left = ""
         if step:
             seconds = elapsed / step * (info.total_steps - step)
             left = (
                 f" · {seconds:.0f} s left" if seconds < 120 else f" · {seconds / 60:.0f} min left"
             )
+        epoch = max((step - 1) // info.steps_per_epoch + 1, 1)
+        paused = "Paused · " if self._paused_at is not None else ""
         self.progress.setFormat(
-            f"Epoch {max(epoch, 1)}/{info.config.epochs} · step {step}/{info.total_steps}{left}"
+            f"{paused}Epoch {epoch}/{info.config.epochs} · step {step}/{info.total_steps}{left}"
         )
+
+    def reset(self, text: str) -> None:
+        """No run of the window's own is shown: an empty bar saying `text`."""
+        self.info = None
+        self._newest_step = None
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat(text)
 
     def ended(self, text: str) -> None:
         """The run is over: the bar keeps where it got to and says how it ended."""
@@ -117,3 +145,17 @@ class RunControls(QWidget):
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
         self.progress.setFormat(text)
+
+
+def ended_text(result) -> str:
+    """How run `result` ended, with its final losses named: "Completed 12 epochs, final loss:
+    training 0.412, validation 0.445 (12.3 s)"."""
+    train, val = result.final("loss"), result.final("val_loss")
+    if train is not None and val is not None:
+        losses = f", final loss: training {train:.4g}, validation {val:.4g}"
+    elif train is not None or val is not None:
+        which, value = ("training", train) if val is None else ("validation", val)
+        losses = f", final loss: {which} {value:.4g}"
+    else:
+        losses = ""
+    return f"{result.message}{losses} ({result.duration_s:.1f} s)"

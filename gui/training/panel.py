@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,9 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import recent
 from gui import settings as remembered
 from gui.settings import Setting
-from gui.widgets import named
+from gui.training.csv_choices import CsvChoices
+from gui.widgets import guard_inputs, named
 from gui.widgets.forms import ParamForm
 from trainers import catalog
 from trainers.config import ACTIVATIONS, SCHEDULE_HELP, SCHEDULES, RunConfig
@@ -46,6 +47,8 @@ KIND_TITLES = {
     "scikit-learn": "Real data (scikit-learn)",
     "keras": "Keras datasets (cache)",
 }
+NETWORKS = (("MLP (dense layers)", "mlp"), ("CNN (images)", "cnn"))
+"""The default network for images (trainers.config.ARCHITECTURES); other data trains an MLP."""
 VARIANTS = (
     ("minibatch", "Mini-batch gradient descent"),
     ("batch", "Batch gradient descent (all samples)"),
@@ -108,6 +111,7 @@ class SidePanel(QWidget):
         self._fill_from_catalog()
         self.select_dataset("moons")
         self._on_optimizer_changed()
+        guard_inputs(self)  # no wheel changes a box it passes; out-of-range typing says why
 
     # ============================================================================== groups
     def _dataset_group(self) -> QGroupBox:
@@ -129,21 +133,20 @@ class SidePanel(QWidget):
         row.addWidget(self.dataset_combo, 1)
         row.addWidget(self.open_button)
         layout.addLayout(row)
-        target_row = QHBoxLayout()
         self.target_label = QLabel("Target column")
         self.target_combo = named(QComboBox(), "targetCombo", "Target column")
-        self.target_combo.currentIndexChanged.connect(self.request_description)
+        self.target_combo.currentIndexChanged.connect(self._on_target_changed)
         self.target_label.setBuddy(self.target_combo)
-        target_row.addWidget(self.target_label)
-        target_row.addWidget(self.target_combo, 1)
-        layout.addLayout(target_row)
+        self.csv_choices = CsvChoices(self.target_label, self.target_combo)
+        self.csv_choices.sig_changed.connect(self.request_description)
+        layout.addWidget(self.csv_choices)
         self.dataset_form = ParamForm()
         self.dataset_form.sig_changed.connect(self.request_description)
         layout.addWidget(self.dataset_form)
         self.dataset_summary = named(QLabel(""), "datasetSummary", "Dataset summary")
         self.dataset_summary.setWordWrap(True)
         layout.addWidget(self.dataset_summary)
-        self._show_target_row(False)
+        self.csv_choices.setVisible(False)
         return group
 
     def _model_group(self) -> QGroupBox:
@@ -158,6 +161,13 @@ class SidePanel(QWidget):
         form.addRow("Hidden layers", self.hidden_edit)
         self.activation_combo = named(QComboBox(), "activationCombo", "Activation")
         form.addRow("Activation", self.activation_combo)
+        self.network_combo = named(QComboBox(), "networkCombo", "Network")
+        for text, value in NETWORKS:
+            self.network_combo.addItem(text, value)
+        self.network_combo.currentIndexChanged.connect(self._on_network_changed)
+        form.addRow("Network", self.network_combo)
+        self._image_data = False  # the chosen dataset holds images (known once described)
+        self._image_network = "cnn"
         row = QHBoxLayout()
         self.load_model_button = named(
             QPushButton("Load .keras model..."), "loadModelButton", "Load Keras model"
@@ -317,19 +327,25 @@ class SidePanel(QWidget):
 
     @Slot()
     def choose_data_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a data file", "", "Data (*.csv *.npz);;All files (*)"
+        recent.ask(
+            self,
+            self.settings,
+            "data",
+            "Open a data file",
+            self.open_dataset_file,
+            pattern="Data (*.csv *.npz);;All files (*)",
         )
-        if path:
-            self.open_dataset_file(path)
 
     @Slot()
     def choose_image_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Open a folder of images (one sub-folder per class)"
+        recent.ask(
+            self,
+            self.settings,
+            "images",
+            "Open a folder of images (one sub-folder per class)",
+            self.open_dataset_file,
+            folder=True,
         )
-        if folder:
-            self.open_dataset_file(folder)
 
     @Slot()
     def _on_dataset_changed(self, *_) -> None:
@@ -340,20 +356,21 @@ class SidePanel(QWidget):
             info = catalog.dataset_info(name)
             self.dataset_form.set_params(info.params, info.display_name)
             self.dataset_summary.setText(f"{info.description} · {info.task}")
-            self._show_target_row(False)
+            self.csv_choices.setVisible(False)
             self.set_task(info.task)
         else:
             self.dataset_form.set_params((), "")
             self.dataset_summary.setText(f"{Path(name).name}: reading...")
             is_csv = name.lower().endswith(".csv")
-            self._show_target_row(is_csv)
+            self.csv_choices.setVisible(is_csv)
             if is_csv:
                 self._fill_target_columns(name)
+        self._set_image_data(False)  # until the description says
         self.request_description()
 
-    def _show_target_row(self, visible: bool) -> None:
-        self.target_label.setVisible(visible)
-        self.target_combo.setVisible(visible)
+    def _is_csv_shown(self) -> bool:
+        """A CSV file is chosen: its target and choices are shown (hidden otherwise)."""
+        return not self.csv_choices.isHidden()
 
     def _fill_target_columns(self, path: str) -> None:
         from trainers.datasets.files import csv_columns  # reads the header only
@@ -369,6 +386,19 @@ class SidePanel(QWidget):
         if columns:
             self.target_combo.setCurrentIndex(len(columns) - 1)
         self.target_combo.blockSignals(False)
+        self.csv_choices.set_columns(columns, self.target_combo.currentText())
+
+    @Slot()
+    def _on_target_changed(self, *_) -> None:
+        self.csv_choices.set_target(self.target_combo.currentText())
+        self.request_description()
+
+    def _dataset_options(self) -> dict:
+        """The chosen dataset's options: the form's, and a CSV's choices."""
+        options = self.dataset_form.values()
+        if self._is_csv_shown():
+            options.update(self.csv_choices.options())
+        return options
 
     def dataset_request(self) -> dict | None:
         """What the worker needs to load the chosen dataset and describe it."""
@@ -377,11 +407,11 @@ class SidePanel(QWidget):
             return None
         request = {
             "dataset": name,
-            "options": self.dataset_form.values(),
+            "options": self._dataset_options(),
             "seed": self.seed_spin.value(),
             "validation_split": self.validation_spin.value(),
         }
-        if self.is_file(name) and self.target_combo.isVisible() and self.target_combo.count():
+        if self.is_file(name) and self._is_csv_shown() and self.target_combo.count():
             request["target"] = self.target_combo.currentText()
         return request
 
@@ -401,7 +431,12 @@ class SidePanel(QWidget):
         if "error" in description:
             self.dataset_summary.setText("Cannot load this dataset: see the message above.")
             return False
-        self.dataset_summary.setText(description["summary"])
+        text = description["summary"]
+        data = description.get("dataset")
+        if self._is_csv_shown() and getattr(data, "description", ""):
+            text += f"\n{data.description}"  # what was encoded, left out, dropped or filled
+        self.dataset_summary.setText(text)
+        self._set_image_data(len(description.get("input_shape", ())) == 3)
         self.set_task(description["task"])
         return True
 
@@ -431,12 +466,52 @@ class SidePanel(QWidget):
             f"Training {Path(path).name} (loaded in safe mode)" if path else ""
         )
         self.model_label.setVisible(path is not None)
+        self._show_network()
+
+    def _set_image_data(self, images: bool) -> None:
+        self._image_data = images
+        self._show_network()
+
+    def _network_offered(self) -> bool:
+        """Images, and the default network: MLP or CNN is a choice."""
+        return self._image_data and self.model_path is None
+
+    def _show_network(self) -> None:
+        offered = self._network_offered()
+        self.network_combo.blockSignals(True)
+        self.select_by_data(self.network_combo, self._image_network if offered else "mlp")
+        self.network_combo.blockSignals(False)
+        self.network_combo.setEnabled(offered)
+        self.network_combo.setToolTip(
+            "MLP: dense layers on the flattened pixels. CNN: two convolution and pooling "
+            "layers in front of the dense layers."
+            if offered
+            else "The loaded model keeps its own layers."
+            if self.model_path
+            else "A choice for images: this data trains an MLP."
+        )
+
+    def set_network(self, architecture: str) -> None:
+        """Choose MLP or CNN for image data (a run's `architecture`; "auto" keeps the choice)."""
+        if architecture in ("mlp", "cnn"):
+            self._image_network = architecture
+            self._show_network()
+
+    @Slot()
+    def _on_network_changed(self, *_) -> None:
+        if self._network_offered():
+            self._image_network = self.network_combo.currentData()
 
     @Slot()
     def choose_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a Keras model", "", "Keras (*.keras)")
-        if path:
-            self.set_model_path(path)
+        recent.ask(
+            self,
+            self.settings,
+            "model",
+            "Load a Keras model",
+            self.set_model_path,
+            pattern="Keras (*.keras)",
+        )
 
     @Slot()
     def _on_loss_changed(self, *_) -> None:
@@ -503,15 +578,16 @@ class SidePanel(QWidget):
         variant = self.variant_combo.currentData()
         batch = {"batch": "full", "stochastic": 1}.get(variant, self.batch_spin.value())
         target = None
-        if self.is_file(name) and self.target_combo.isVisible():
+        if self.is_file(name) and self._is_csv_shown():
             target = self.target_combo.currentText() or None
         return RunConfig(
             dataset=name or "",
-            dataset_options=self.dataset_form.values(),
+            dataset_options=self._dataset_options(),
             target=target,
             validation_split=self.validation_spin.value(),
             hidden_layers=self.hidden_edit.text(),
             activation=self.activation_combo.currentText(),
+            architecture=self._image_network if self._network_offered() else "auto",
             model_path=self.model_path,
             loss=self.loss_combo.currentData(),
             loss_options=self.loss_form.values(),

@@ -11,7 +11,7 @@ import.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -26,12 +26,32 @@ from PySide6.QtWidgets import (
 from gui import settings as remembered
 from gui.settings import Setting
 from gui.widgets import named
-from trainers.events import Boundary, EpochEnded, OptimizerSteps, Started, Steps
+from trainers.events import Boundary, EpochEnded, Failed, Finished, OptimizerSteps, Started, Steps
 
 SETTINGS = (
     Setting("plots/log", "log_check", False),
     Setting("plots/smoothing", "smoothing_slider", 90),
 )
+METRIC_WORDS = {"accuracy": "accuracy", "mae": "mean absolute error"}
+EPOCH_ROW_MIN_WIDTH = 520
+"""Below this width of the plot column the two epoch plots stand one above the other."""
+
+
+def metric_words(metric: str) -> str:
+    """A Keras metric's name in words: "mae" -> "mean absolute error"."""
+    return METRIC_WORDS.get(metric, metric.replace("_", " "))
+
+
+def dataset_name(dataset: str) -> str:
+    """What the user calls a dataset: its catalog name, or a data file's name."""
+    from pathlib import Path
+
+    from trainers import catalog
+
+    try:
+        return catalog.dataset_info(dataset).display_name
+    except ValueError:  # a user's file or folder
+        return Path(dataset).name
 
 
 class TrainingView(QWidget):
@@ -58,7 +78,10 @@ class TrainingView(QWidget):
         controls.addWidget(self.smoothing_slider)
         controls.addStretch(1)
         self.run_label = named(QLabel(""), "runLabel", "Run description")
-        controls.addWidget(self.run_label)
+        # Wrapped onto a second line rather than widen the tab past a 1024-pixel window.
+        self.run_label.setWordWrap(True)
+        self.run_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        controls.addWidget(self.run_label, 1)
         layout.addLayout(controls)
         self.explanation = named(QTextBrowser(), "explanationView", "About this optimizer")
         self.explanation.setOpenExternalLinks(False)
@@ -68,7 +91,9 @@ class TrainingView(QWidget):
         # Made by build_plots(), after the first paint.
         self.step_plot = self.epoch_plot = self.metric_plot = None
         self.inside_view = self.boundary_plot = None
-        self.info = None
+        self.info = None  # the RunInfo of the run whose curves are shown
+        self.task = "binary"  # the task of the form's dataset
+        self._shapes: dict[str, tuple[int, ...]] = {}  # input shapes of datasets described
         self._last_redrawn = -1  # index of the plot the last frame redrew
 
     def build_plots(self) -> None:
@@ -84,16 +109,27 @@ class TrainingView(QWidget):
         self._on_log_toggled(self.log_check.isChecked())
         vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(self.step_plot)
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.epoch_plot)
-        bottom.addWidget(self.metric_plot)
-        vertical.addWidget(bottom)
+        self.epoch_row = QSplitter(Qt.Orientation.Horizontal)
+        self.epoch_row.addWidget(self.epoch_plot)
+        self.epoch_row.addWidget(self.metric_plot)
+        vertical.addWidget(self.epoch_row)
         vertical.setSizes([400, 260])
+        vertical.installEventFilter(self)  # a narrow column stacks the epoch plots
         self.split.insertWidget(0, vertical)
         self.split.setStretchFactor(0, 1)
         self.split.setSizes([900, 300])
         self.inside_view = OptimizerInsideView()
         self.boundary_plot = DecisionBoundaryPlot()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        """Side by side, the epoch plots need about 520 pixels; narrower, one above the other
+        (at 1024x700 their titles and right-hand plot were cut)."""
+        if event.type() == QEvent.Type.Resize and watched.width() > 0:
+            wide = watched.width() >= EPOCH_ROW_MIN_WIDTH
+            orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+            if self.epoch_row.orientation() != orientation:
+                self.epoch_row.setOrientation(orientation)
+        return False
 
     def restore_settings(self, settings) -> None:
         remembered.restore(self, SETTINGS, settings)
@@ -129,25 +165,54 @@ class TrainingView(QWidget):
         )
 
     def set_task(self, task: str) -> None:
-        """Title the metric plot for `task`: accuracy, or the mean absolute error."""
-        from gui.plots import place_legend
+        """The form's dataset is of `task` now: title the metric plot for it, unless the plot
+        shows a run's curves, which keep their own title (the run's metric) until the next run."""
+        self.task = task
+        if self.info is None:
+            self._title_metric("mae" if task == "regression" else "accuracy")
 
-        metric = "mean absolute error" if task == "regression" else "accuracy"
-        self.metric_plot.setTitle(f"{metric.capitalize()} by epoch")
-        self.metric_plot.set_ylabel(metric)
+    def show_dataset(self, dataset: str, task: str, input_shape: tuple[int, ...]) -> None:
+        """The worker has described the form's dataset: the boundary view says, while it shows
+        no run's regions, whether this dataset can have them and why not."""
+        self._shapes[dataset] = tuple(input_shape)
+        if self.info is None:
+            self.boundary_plot.explain(dataset_name(dataset), task, input_shape)
+
+    def _title_metric(self, metric: str) -> None:
+        """Title and label the metric plot for `metric` (a Keras name: accuracy, mae ...)."""
+        from gui.plots import place_legend, retitle
+
+        words = metric_words(metric)
+        retitle(self.metric_plot, f"{words[:1].upper()}{words[1:]} by epoch")
+        self.metric_plot.set_ylabel(words)
         # Accuracy climbs to the top of its plot and an error falls to the bottom: keep the
         # legend out of the curves' way.
         place_legend(
-            self.metric_plot.legend, "top-right" if task == "regression" else "bottom-right"
+            self.metric_plot.legend, "bottom-right" if metric == "accuracy" else "top-right"
         )
 
+    def _label_units(self, task: str, metric: str, target_scale) -> None:
+        """A regression trains on the standardized target: its loss and MAE axes say so, with
+        the standard deviation that turns them back into the target's units."""
+        from trainers.units import metric_label
+
+        loss = metric_label(task, "loss", target_scale)
+        self.step_plot.setLabel("left", loss)
+        self.epoch_plot.set_ylabel(loss)
+        if metric == "mae":
+            self.metric_plot.set_ylabel(metric_label(task, metric, target_scale))
+
     def clear(self) -> None:
-        """Forget the last run's curves (a new one is about to start)."""
+        """Forget the last run's curves and words (a new one is about to start)."""
         self.step_plot.clear_curves()
         self.epoch_plot.clear_curves()
         self.metric_plot.clear_curves()
         self.inside_view.clear()
+        self.boundary_plot.set_points(None, None, [])
+        self.run_label.setText("")
         self.info = None
+        self._label_units("", "", (0.0, 1.0))
+        self.set_task(self.task)  # titled for the form's dataset until the run says its metric
 
     # ============================================================================= events
     def handle(self, event) -> None:
@@ -165,23 +230,33 @@ class TrainingView(QWidget):
                 )
             case Boundary(epoch=epoch, probabilities=probabilities):
                 self.boundary_plot.show_probabilities(epoch, probabilities)
+            case Finished() | Failed():
+                # A stopped or failed run ends short of its planned steps: the axis fits them.
+                self.step_plot.end_following()
 
     def _started(self, info) -> None:
         self.info = info
+        validation = info.n_val > 0
         self.step_plot.follow_run(info.total_steps)
-        self.epoch_plot.follow_run(info.config.epochs)
-        self.metric_plot.follow_run(info.config.epochs)
+        self.epoch_plot.follow_run(info.config.epochs, validation)
+        self.metric_plot.follow_run(info.config.epochs, validation)
         from trainers import catalog
 
         config = info.config
         name = catalog.optimizer_info(config.optimizer).display_name
+        loss = catalog.loss_info(info.loss).display_name
         self.run_label.setText(
-            f"{name} · {info.loss} · lr {config.learning_rate():g} · batch {info.batch_size}"
+            f"{dataset_name(config.dataset)} · {name} · {loss} · "
+            f"lr {config.learning_rate():g} · batch {info.batch_size}"
         )
-        self.metric_plot.set_ylabel(info.metric)
+        self._title_metric(info.metric)
+        self._label_units(info.task, info.metric, info.target_scale)
         self._epoch(0, info.initial_logs)  # epoch 0: the untrained model
         names = [str(c) for c in np.unique(info.points[1])] if info.points is not None else []
         self.boundary_plot.set_points(info.points, info.grid_axes, names)
+        if info.points is None:
+            shape = self._shapes.get(config.dataset)
+            self.boundary_plot.explain(dataset_name(config.dataset), info.task, shape)
 
     def _epoch(self, epoch: int, logs) -> None:
         self.epoch_plot.append(epoch, logs.get("loss"), logs.get("val_loss"))

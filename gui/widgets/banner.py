@@ -38,14 +38,23 @@ class MessageBanner(QFrame):
         close.clicked.connect(self.hide)
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.about = ""  # what the message shown is about
         self.hide()
 
-    def show_message(self, text: str, severity: str = "info") -> None:
-        """Show `text`: info, warning or error. The curves below stay."""
+    def show_message(self, text: str, severity: str = "info", about: str = "") -> None:
+        """Show `text`: info, warning or error. The curves below stay. `about` names what the
+        message is about (e.g. "dataset"), so that `withdraw(about)` can take it back once it
+        is no longer true."""
         self.label.setText(text)
         self.label.setProperty("severity", severity)
+        self.about = about
         self.setStyleSheet(f"#{self.objectName()} {{ {SEVERITY_STYLE[severity]} }}")
         self.show()
+
+    def withdraw(self, about: str) -> None:
+        """Hide the message if it is about `about`: what it said is no longer true."""
+        if self.about == about:
+            self.hide()
 
     @property
     def severity(self) -> str:

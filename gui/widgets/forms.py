@@ -3,7 +3,9 @@
 Each `Param` of `trainers.catalog` becomes a spin box (range from the Param, tooltip with its
 meaning and valid range), a check box or a combo. A value outside an open bound (a learning rate
 of 0, a beta of 1) can be typed: the row turns red at once and the run is refused with the
-engine's own message, so the form and the CLI say the same thing.
+engine's own message, so the form and the CLI say the same thing. A value outside the closed
+range is not taken, and the box says why beside it (`gui.widgets.guards`); the mouse wheel
+changes an editor only once it has focus.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QWidget,
 )
+
+from gui.widgets.guards import guard
 
 UI_MAX = 1e6
 
@@ -126,6 +130,7 @@ class ParamForm(QWidget):
         editor.setToolTip(tip)
         editor.setAccessibleName(p.name.replace("_", " "))
         editor.setAccessibleDescription(p.help)
+        guard(editor)
         return editor
 
     def _on_changed(self, *_):

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tests.trainers.listening import Heard, run_in_thread
-from trainers import losses, models, optimizers
+from trainers import advice, losses, models, optimizers
 from trainers.build import epoch_order, load_dataset
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
@@ -197,7 +197,9 @@ def test_divergence_ends_the_run_with_a_message_and_keeps_the_history():
     result = TrainingSession(config, listener).run()
     assert result.status == "diverged"
     assert "step" in result.message and "learning rate" in result.message
-    assert "try 1000" in result.message
+    span = advice.smoothing_span(result.info.steps_per_epoch)
+    cut = advice.rate_after_divergence(result.step_numbers, result.step_losses, 1e4, span=span)
+    assert f"Try a rate of {cut.suggested:g}." in result.message  # from the run's own losses
     assert len(result.step_losses) >= 1 and not np.isfinite(result.step_losses[-1])
     assert np.isfinite(result.step_losses[0])
     assert listener.kinds()[-1] == "failed"

@@ -4,6 +4,7 @@ from inside training. Each ends the run with a message and keeps the curves up t
 import numpy as np
 import pytest
 
+from trainers import advice
 from trainers import session as session_module
 from trainers.config import RunConfig
 from trainers.events import EpochEnded, Failed, Finished, Steps
@@ -52,7 +53,9 @@ def test_divergence_is_caught_at_the_first_bad_step_whatever_the_chunking(
     assert np.isfinite(losses[:first_bad]).all()
     step = int(result.step_numbers[first_bad])
     assert f"at step {step} (epoch 1)" in result.message
-    assert f"try {rate / 10:g}" in result.message
+    span = advice.smoothing_span(result.info.steps_per_epoch)
+    cut = advice.rate_after_divergence(result.step_numbers, result.step_losses, rate, span=span)
+    assert f"Try a rate of {cut.suggested:g}." in result.message  # from the run's own losses
     # Nothing is thrown away: every step that ran is in the result and was reported.
     assert list(result.step_numbers) == list(range(1, len(losses) + 1))
     assert listener.step_count == len(losses)

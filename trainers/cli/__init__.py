@@ -27,6 +27,9 @@ def cmd_list(out=None) -> int:
     """`descent list`: datasets, optimizers with their ranges, losses and the device."""
     w = (out or sys.stdout).write
     w(output.catalog_text())
+    from trainers.cli.train import start_tensorflow
+
+    start_tensorflow()  # without TensorFlow's start-up lines on stderr
     from trainers.build import device_description
     from trainers.distribute import gpu_names
 

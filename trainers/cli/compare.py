@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from trainers.cli.exits import EXIT_FAILED, EXIT_OK
-from trainers.cli.output import aligned_table, format_logs, format_number
+from trainers.cli.output import aligned_table, format_logs, format_number, steps_per_epoch_text
 from trainers.cli.parser import config_from_args
-from trainers.cli.train import open_library, warn_unrecorded
+from trainers.cli.train import open_library, start_tensorflow, warn_unrecorded
 from trainers.errors import DescentError
 from trainers.parsing import float_list, split_list
 
@@ -88,7 +88,8 @@ def summary_table(rows: list, target_loss: float | None = None) -> str:
 
 
 class _CompareProgress:
-    """Prints each run's start and epochs, and saves each run as soon as it ends."""
+    """Prints each run's start, epochs and notes on its learning rate, and saves each run as
+    soon as it ends."""
 
     def __init__(self, args: argparse.Namespace, runs: list, stream=None):
         self.args = args
@@ -108,7 +109,7 @@ class _CompareProgress:
             self.stream.flush()
 
     def __call__(self, event) -> None:
-        from trainers.events import EpochEnded, Failed, Finished, RunResult, Started
+        from trainers.events import Advice, EpochEnded, Failed, Finished, RunResult, Started
 
         index = event.key.member
         match event:
@@ -118,10 +119,12 @@ class _CompareProgress:
                 self.say(
                     f"[{index + 1}/{self.count}] {label}: {info.dataset_summary}; model "
                     f"{info.model_summary}, loss {info.loss}, batch {info.batch_size} "
-                    f"({info.steps_per_epoch} steps/epoch)"
+                    f"({steps_per_epoch_text(info.steps_per_epoch)})"
                 )
             case EpochEnded(epoch=epoch, logs=logs, seconds=seconds):
                 self.say(f"  epoch {epoch}/{self.epochs}  {format_logs(logs)}  ({seconds:.1f} s)")
+            case Advice(text=text):
+                self.say(f"  note: {text}")
             case Finished(result=result):
                 self.save(index, result)
             case Failed(result=result, message=message) if index is not None:
@@ -147,11 +150,12 @@ class _CompareProgress:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Train and save every run asked for; EXIT_OK when all completed and were saved."""
+    runs = compare_runs(args)
+    start_tensorflow()
     from trainers.compare import CompareSession
     from trainers.events import tee
     from trainers.summary import write_summary_csv
 
-    runs = compare_runs(args)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -37,6 +37,11 @@ def format_time(timestamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
+def steps_per_epoch_text(steps: int) -> str:
+    """`1 step/epoch`, `10 steps/epoch`."""
+    return f"{steps} step/epoch" if steps == 1 else f"{steps} steps/epoch"
+
+
 def format_logs(logs: dict[str, float]) -> str:
     """An epoch's logs, `loss 0.1234  val_loss 0.2345  ...`, in the order of history.csv."""
     from trainers.storage import history_columns
@@ -100,6 +105,8 @@ _RUN_COLUMNS: list[Column] = [
     ("status", lambda r: r.status),
     ("dataset", lambda r: r.dataset),
     ("optimizer", lambda r: r.optimizer),
+    ("lr", lambda r: "-" if r.learning_rate is None else f"{r.learning_rate:g}"),
+    ("batch", lambda r: r.batch_size or "-"),
     ("epochs", lambda r: f"{r.epochs_done}/{r.epochs if r.epochs is not None else '?'}"),
     ("loss", lambda r: format_number(r.final_loss)),
     ("val_loss", lambda r: format_number(r.final_val_loss)),
@@ -107,7 +114,7 @@ _RUN_COLUMNS: list[Column] = [
     ("started", lambda r: format_time(r.started_at)),
     ("tags", lambda r: ", ".join(r.tags)),
 ]
-_NUMERIC_RUN_COLUMNS = {"id", "epochs", "loss", "val_loss", "time s"}
+_NUMERIC_RUN_COLUMNS = {"id", "lr", "batch", "epochs", "loss", "val_loss", "time s"}
 
 
 def format_table(records: Sequence[RunRecord]) -> str:
@@ -129,8 +136,7 @@ def format_details(record: RunRecord, curves: RunCurves | None = None) -> str:
         f"  optimizer    {record.optimizer}, learning rate {cell(record.learning_rate, 6)}",
         f"  loss         {record.loss or '-'}; batch {record.batch_size}",
         f"  epochs       {record.epochs_done} of {record.epochs}; {record.steps_done} steps",
-        f"  started      {format_time(record.started_at)}; duration "
-        f"{cell(record.duration_s, 1)} s",
+        f"  started      {format_time(record.started_at)}; duration {cell(record.duration_s, 1)} s",
         f"  final        loss {cell(record.final_loss)}, val_loss {cell(record.final_val_loss)}"
         + (
             f", {record.metric} {cell(record.final_metric)}, val_{record.metric} "

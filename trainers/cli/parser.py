@@ -14,7 +14,7 @@ from pathlib import Path
 from trainers import catalog
 from trainers.cli.commands import COMMANDS, OPTIONS
 from trainers.cli.exits import EXIT_BAD_INPUT
-from trainers.config import DISTRIBUTE, SCHEDULES, RunConfig
+from trainers.config import ARCHITECTURES, DISTRIBUTE, SCHEDULES, RunConfig
 from trainers.errors import DescentError
 
 
@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(train)
     add_output_arguments(
         train,
-        out_help="folder for config.json, run.toml, history.csv, steps.csv, model.keras",
+        out_help=(
+            "folder for config.json, run.toml, history.csv, steps.csv, model.keras, model.json"
+        ),
         quiet_help="print only the final line",
     )
     train.add_argument(
@@ -156,8 +158,7 @@ def add_runs_parser(commands) -> None:
         "action, lists the runs, newest first.",
     )
     runs.add_argument("--runs-dir", type=Path, default=None, help=RUNS_DIR_HELP)
-    runs.set_defaults(dataset=None, optimizer=None, status=None, tag=None)
-    runs.set_defaults(search=None, sort="started", ascending=False, limit=None, json=False)
+    _add_list_arguments(runs, suppress=False)  # `runs --tag keep` lists as `runs list` does
     actions = runs.add_subparsers(dest="action", parser_class=_Parser)
 
     def action(name: str, help: str) -> argparse.ArgumentParser:
@@ -166,21 +167,15 @@ def add_runs_parser(commands) -> None:
         sub.add_argument("--runs-dir", type=Path, default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
         return sub
 
-    from trainers.runs import ORDERS, STATUSES
-
-    listing = action("list", "list runs (the default action)")
-    listing.add_argument("--dataset", help="only runs on this dataset")
-    listing.add_argument("--optimizer", help="only runs of this optimizer")
-    listing.add_argument("--status", choices=STATUSES)
-    listing.add_argument("--tag", help="only runs with this tag")
-    listing.add_argument("--search", help="part of a name, dataset or tag")
-    listing.add_argument("--sort", choices=list(ORDERS), default="started")
-    listing.add_argument("--ascending", action="store_true", help="smallest / oldest first")
-    listing.add_argument("--limit", type=int, help="at most this many runs")
-    listing.add_argument("--json", action="store_true", help="print the runs as JSON")
+    _add_list_arguments(action("list", "list runs (the default action)"), suppress=True)
     show = action("show", "a run's settings, result, versions and epoch table")
     show.add_argument("run", type=int, help="the run's id (first column of `runs`)")
-    show.add_argument("--json", action="store_true", help="print the run and its curves as JSON")
+    show.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the run and its curves as JSON",
+    )
     rename = action("rename", "give a run a new name")
     rename.add_argument("run", type=int)
     rename.add_argument("name", nargs="+", help="the new name (words are joined)")
@@ -192,12 +187,50 @@ def add_runs_parser(commands) -> None:
     delete.add_argument("runs", type=int, nargs="+", metavar="run")
 
 
+def _add_list_arguments(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The filters and order of `runs` and `runs list`: with `suppress`, flags not given
+    leave the namespace alone, so those given before the action survive it."""
+    from trainers.runs import ORDERS, STATUSES
+
+    def default(value):
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument("--dataset", default=default(None), help="only runs on this dataset")
+    parser.add_argument("--optimizer", default=default(None), help="only runs of this optimizer")
+    parser.add_argument("--status", choices=STATUSES, default=default(None))
+    parser.add_argument("--tag", default=default(None), help="only runs with this tag")
+    parser.add_argument("--search", default=default(None), help="part of a name, dataset or tag")
+    parser.add_argument("--sort", choices=list(ORDERS), default=default("started"))
+    parser.add_argument(
+        "--ascending", action="store_true", default=default(False), help="smallest / oldest first"
+    )
+    parser.add_argument("--limit", type=int, default=default(None), help="at most this many runs")
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="print the runs as JSON"
+    )
+
+
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags that make a RunConfig (shared by train and compare)."""
     names = ", ".join(d.name for d in catalog.DATASETS)
     parser.add_argument("--config", type=Path, help="a run.toml / .json to start from")
     parser.add_argument("--dataset", help=f"a built-in ({names}) or a .csv/.npz/image folder")
     parser.add_argument("--target", help="target column of a CSV file (default: the last)")
+    parser.add_argument(
+        "--exclude", metavar="A,B,...", help="columns of a CSV file to leave out, e.g. id,name"
+    )
+    parser.add_argument(
+        "--text-columns",
+        choices=["onehot", "refuse"],
+        help="a CSV feature column of text: one 0/1 column per value (onehot, the default) "
+        "or refuse the file",
+    )
+    parser.add_argument(
+        "--missing",
+        choices=["refuse", "drop", "mean"],
+        help="CSV rows with missing values: refuse the file (the default), drop those rows, or "
+        "fill with the column mean",
+    )
     parser.add_argument("--optimizer", choices=[o.name for o in catalog.OPTIMIZERS])
     parser.add_argument(
         "--loss",
@@ -210,6 +243,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schedule", choices=list(SCHEDULES))
     parser.add_argument("--hidden", help="hidden layer sizes, e.g. 32,32")
     parser.add_argument("--activation")
+    parser.add_argument(
+        "--architecture",
+        choices=list(ARCHITECTURES),
+        help="the default network: auto (a small CNN in front for images), mlp (dense layers "
+        "only) or cnn (images only)",
+    )
     parser.add_argument("--model", help="train this .keras model instead of the default one")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--validation-split", type=float)
@@ -264,6 +303,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "schedule": args.schedule,
         "hidden_layers": args.hidden,
         "activation": args.activation,
+        "architecture": args.architecture,
         "model_path": args.model,
         "seed": args.seed,
         "validation_split": args.validation_split,
@@ -276,6 +316,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         config.jit_compile = True
     if args.optimizer and not args.config:
         config.hyperparameters = {}
+    choices = {"text_columns": args.text_columns, "missing": args.missing}
+    if args.exclude is not None:
+        choices["exclude"] = [name.strip() for name in args.exclude.split(",") if name.strip()]
+    config.dataset_options.update({k: v for k, v in choices.items() if v is not None})
     hyper = dict(config.hyperparameters)
     if args.learning_rate is not None:
         hyper["learning_rate"] = args.learning_rate

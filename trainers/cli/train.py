@@ -1,26 +1,31 @@
 """`descent train`: one run headless, recorded in the run library, saved with `--out`.
 
-Also what every command that records runs shares: opening the library (`open_library`) and
-the warning when it missed part of a run (`warn_unrecorded`).
+Also what every command that trains or records runs shares: starting TensorFlow without its
+C++ start-up log (`start_tensorflow`), opening the library (`open_library`) and the warning
+when it missed part of a run (`warn_unrecorded`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from trainers.cli.exits import EXIT_FAILED, EXIT_OK
-from trainers.cli.output import format_logs
+from trainers.cli.output import format_logs, steps_per_epoch_text
 from trainers.cli.parser import config_from_args
 from trainers.errors import DescentError
 
 
 class _Progress:
-    """Prints one line per epoch (and a live step counter on a terminal): a run's listener."""
+    """Prints one line per epoch (and a live step counter on a terminal), and a `note:` line
+    for what the losses say about the learning rate: a run's listener."""
 
     def __init__(self, quiet: bool, stream=None):
         self.quiet = quiet
@@ -29,16 +34,21 @@ class _Progress:
         self.info = None
 
     def __call__(self, event) -> None:
-        from trainers.events import EpochEnded, Started, Steps
+        from trainers.events import Advice, EpochEnded, Started, Steps
 
         match event:
             case Started(info=info):
                 self.info = info
                 self.say(
                     f"{info.dataset_summary}\nmodel {info.model_summary}, loss {info.loss}, "
-                    f"batch {info.batch_size} ({info.steps_per_epoch} steps/epoch), "
+                    f"batch {info.batch_size} ({steps_per_epoch_text(info.steps_per_epoch)}), "
                     f"{info.device}"
                 )
+                if info.task == "regression":
+                    self.say(
+                        "loss and mae are on the standardized target: multiply mae by "
+                        f"{info.target_scale[1]:.4g} (the target's std) for its units"
+                    )
             case Steps(steps=steps, losses=losses) if self.tty and not self.quiet and self.info:
                 self.stream.write(
                     f"\r  step {int(steps[-1])}/{self.info.total_steps} "
@@ -49,11 +59,59 @@ class _Progress:
                 left = elapsed / epoch * (total - epoch) if isinstance(total, int) else 0
                 prefix = "\r" if self.tty else ""
                 self.say(f"{prefix}epoch {epoch}/{total}  {format_logs(logs)}  ({left:.0f} s left)")
+            case Advice(text=text):
+                self.say(f"note: {text}")
 
     def say(self, text: str) -> None:
         if not self.quiet:
             self.stream.write(text + "\n")
             self.stream.flush()
+
+
+# A line of TensorFlow's C++ logger (absl's format, or TensorFlow's older one), and absl's note
+# that it writes to stderr before it is set up.
+_NATIVE_LOG = re.compile(
+    r"[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] "
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] "
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+)
+
+
+def start_tensorflow() -> None:
+    """Import TensorFlow and find its devices, its C++ start-up log held back.
+
+    TensorFlow 2.21 logs its start (oneDNN, "Could not find cuda drivers", cuInit) through
+    absl before absl is set up, and then every line goes to stderr whatever
+    TF_CPP_MIN_LOG_LEVEL says: a dozen lines on every command. So while TensorFlow starts,
+    stderr (file descriptor 2) goes to a temporary file, and afterwards every line in it that
+    is not from that logger is written out. The start-up lines are about the machine, which
+    the commands name themselves ("CPU", the GPUs); TF_CPP_MIN_LOG_LEVEL=0 or 1 (information,
+    warnings) keeps them.
+    """
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") in ("0", "1"):
+        return _find_devices()
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to hold back
+        return _find_devices()
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            _find_devices()
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            lines = held.read().decode("utf-8", "replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not _NATIVE_LOG.match(line)))
+
+
+def _find_devices() -> None:
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()
 
 
 def open_library(runs_dir: Path | None, *, required: bool):
@@ -107,14 +165,15 @@ def write_plots(result, out: Path, draw: PlotDrawer | None) -> None:
 
 def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) -> int:
     """Train one run; EXIT_OK when it completed, EXIT_FAILED when it failed or diverged."""
+    if args.plots and args.out is None:
+        raise DescentError("--plots draws the curves into the --out folder: add --out DIR.")
+    config = config_from_args(args)
+    start_tensorflow()
     from trainers.events import RunKey, tee
     from trainers.runs import LibraryRecording
     from trainers.session import TrainingSession
     from trainers.storage import save_run
 
-    if args.plots and args.out is None:
-        raise DescentError("--plots draws the curves into the --out folder: add --out DIR.")
-    config = config_from_args(args)
     progress = _Progress(args.quiet)
     library = open_library(args.runs_dir, required=False)
     recording = None if library is None else LibraryRecording(library, source="cli")

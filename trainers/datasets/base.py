@@ -261,7 +261,7 @@ def build_dataset(raw: RawData, name: str, *, validation_split: float, seed: int
         _check_scaled(name, x64, (mean, std), raw.feature_names, "feature column")
         x_train = ((x64[train] - mean) / std).astype(np.float32)
         x_val = ((x64[val] - mean) / std).astype(np.float32)
-        feature_scale = (mean.astype(np.float32), std.astype(np.float32))
+        feature_scale = (mean, std)  # float64: the saved model undoes it exactly
 
     if classification:
         y_train, y_val = labels[train].astype(np.int32), labels[val].astype(np.int32)

@@ -1,8 +1,9 @@
-"""The user's CSV table: numeric feature columns and one target column.
+"""The user's CSV table: feature columns and one target column.
 
 Every problem ends in a `DatasetError` that names the file, the row or column where it applies,
-and what to do about it. Rows are counted as a spreadsheet counts them: the first line of the
-file is row 1, header included.
+and what to do about it; a problem of many rows counts them all. Rows are counted as a
+spreadsheet counts them: the first line of the file is row 1, header included. Text columns
+and missing values are handled as the user chooses (`load_csv`, and `csv_table`).
 
 How the task is chosen when `task="auto"`: a target column holding any text is a set of classes
 (sorted by name). A numeric target with at most 20 distinct whole-number values is a set of
@@ -15,30 +16,23 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
-import re
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from trainers.datasets.base import RawData, classification_task, quoted
-from trainers.datasets.file_common import (
-    LISTED,
-    MAX_AUTO_CLASSES,
-    MAX_LABEL,
-    encode_labels,
-    read_bytes,
-    refuse_single_class,
+from trainers.datasets.base import RawData, quoted
+from trainers.datasets.csv_table import (
+    DECIMAL_COMMA,
+    MISSING_CELLS,
+    make_table,
+    read_column,
 )
+from trainers.datasets.file_common import LISTED, read_bytes
 from trainers.errors import DatasetError
 
-# Cells that mean "no value" in exported tables; in a feature column they are missing cells.
-_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-"})
 _SAMPLE_BYTES = 64 * 1024
 _SAMPLE_ROWS = 50
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 _DELIMITERS = {name: char for char, name in _DELIMITER_NAMES.items()}
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 
 
 def csv_columns(path: str | Path) -> list[str]:
@@ -58,9 +52,16 @@ def csv_columns(path: str | Path) -> list[str]:
 
 
 def load_csv(
-    path: str | Path, *, target: str | None = None, task: str = "auto", delimiter: str = "auto"
+    path: str | Path,
+    *,
+    target: str | None = None,
+    task: str = "auto",
+    delimiter: str = "auto",
+    text_columns: str = "onehot",
+    missing: str = "refuse",
+    exclude: Sequence[str] | str = (),
 ) -> RawData:
-    """Read a CSV table: numeric feature columns and one target column (the last by default).
+    """Read a CSV table: feature columns and one target column (the last by default).
 
     Args:
         path: the file; UTF-8 (a BOM is fine), or UTF-16 or UTF-32 with a BOM.
@@ -68,6 +69,16 @@ def load_csv(
         task: "auto" (see the module docstring), "regression" or "classification".
         delimiter: "auto" (sniffed from the first rows), "comma", "semicolon" or "tab". With
             semicolons or tabs, a decimal comma ("1,5") reads as a decimal point.
+        text_columns: a feature column of text (more text cells than numbers): "onehot" makes
+            it one 0/1 column per distinct value, named "column=value" (at most
+            `MAX_ONE_HOT` values); "refuse" refuses the file, offering the choices.
+        missing: rows with a missing cell (empty, NA, NaN, null, ?, -): "refuse" the file,
+            counting them; "drop" them; or "mean": fill each missing feature with its column's
+            mean over the file's rows (validation rows included: simple, and the mean of
+            four fifths of the rows would differ little). A missing one-hot value becomes the
+            values' frequencies. Rows without a target are dropped by "drop" and "mean" alike.
+        exclude: columns left out, never read: names (matched as `target` is), as a list or
+            between commas.
     """
     path = Path(path)
     file = path.name
@@ -106,20 +117,36 @@ def load_csv(
             "to train. Add rows."
         )
     t = _target_index(file, names, target)
+    left_out = _left_out(file, names, _excluded_names(file, exclude), t)
     columns = list(zip(*rows, strict=True))
     decimal_comma = delimiter != ","
-    feature_index = [i for i in range(width) if i != t]
-    feature_names = [names[i] for i in feature_index]
-    x = _features(file, [columns[i] for i in feature_index], feature_names, lines, decimal_comma)
-    y, out_task, class_names = _target(file, columns[t], names[t], lines, task, decimal_comma)
-    kind = "regression" if out_task == "regression" else "classes"
+    features = [
+        read_column(i, names[i], columns[i], decimal_comma)
+        for i in range(width)
+        if i != t and i not in left_out
+    ]
+    table = make_table(
+        file,
+        features,
+        read_column(t, names[t], columns[t], decimal_comma, is_target=True),
+        lines,
+        task=task,
+        text_columns=text_columns,
+        missing=missing,
+    )
+    kind = "regression" if table.task == "regression" else "classes"
+    notes = table.notes
+    if left_out:
+        notes.append(f"left out: {', '.join(quoted(names[i]) for i in sorted(left_out))}")
     return RawData(
-        x,
-        y,
-        out_task,
-        class_names,
-        tuple(feature_names),
-        description=f"{file}: {len(rows):,} rows, target column {quoted(names[t])} ({kind})",
+        table.x,
+        table.y,
+        table.task,
+        table.class_names,
+        table.feature_names,
+        description="; ".join(
+            [f"{file}: {table.rows:,} rows, target column {quoted(names[t])} ({kind})", *notes]
+        ),
         source=str(path),
     )
 
@@ -204,9 +231,11 @@ def _parse(
     return rows, lines
 
 
-def _is_number(cell: str, decimal_comma: bool = True) -> bool:
+def _is_number(cell: str) -> bool:
+    if DECIMAL_COMMA.match(cell):
+        cell = cell.replace(",", ".")
     try:
-        _to_float(cell, decimal_comma)
+        float(cell)
     except ValueError:
         return False
     return True
@@ -216,12 +245,12 @@ def _has_header(rows: list[list[str]]) -> bool:
     """A first row is a header when it is all text, or when one of its cells is text where the
     rows below hold numbers in that column."""
     first, below = rows[0], rows[1:_SAMPLE_ROWS]
-    if all(not _is_number(cell) and cell.lower() not in _MISSING for cell in first):
+    if all(not _is_number(cell) and cell.lower() not in MISSING_CELLS for cell in first):
         return True
     for col, cell in enumerate(first):
         if _is_number(cell):
             continue
-        values = [r[col] for r in below if col < len(r) and r[col].lower() not in _MISSING]
+        values = [r[col] for r in below if col < len(r) and r[col].lower() not in MISSING_CELLS]
         if values and all(_is_number(v) for v in values):
             return True
     return False
@@ -240,130 +269,60 @@ def _column_names(first: list[str], header: bool) -> list[str]:
     return names
 
 
+def _find(names: list[str], wanted: str) -> int | None:
+    """The index of the column `wanted`: an exact match, else a single case-insensitive one."""
+    if wanted in names:
+        return names.index(wanted)
+    folded = [i for i, n in enumerate(names) if n.casefold() == str(wanted).strip().casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _shown(names: list[str]) -> str:
+    more = f" and {len(names) - LISTED:,} more" if len(names) > LISTED else ""
+    return ", ".join(quoted(n) for n in names[:LISTED]) + more
+
+
 def _target_index(file: str, names: list[str], target: str | None) -> int:
     if target is None:
         return len(names) - 1
-    if target in names:
-        return names.index(target)
-    folded = [i for i, n in enumerate(names) if n.casefold() == str(target).strip().casefold()]
-    if len(folded) == 1:
-        return folded[0]
-    shown = ", ".join(quoted(n) for n in names[:LISTED])
-    more = f" and {len(names) - LISTED:,} more" if len(names) > LISTED else ""
-    raise DatasetError(
-        f"{file} has no column {quoted(target)}. Choose one of its columns: {shown}{more}."
-    )
-
-
-def _to_float(cell: str, decimal_comma: bool) -> float:
-    if decimal_comma and _DECIMAL_COMMA.match(cell):
-        cell = cell.replace(",", ".")
-    return float(cell)
-
-
-def _parse_column(cells, lines, decimal_comma: bool):
-    """(values, text, gap): the column as floats, or the first (row, cell) that is text, and
-    the first (row, cell) that is missing or not finite."""
-    if decimal_comma:
-        cells = [c.replace(",", ".") if _DECIMAL_COMMA.match(c) else c for c in cells]
-    try:
-        values = np.array(cells, dtype=np.float64)  # fast path: every cell a number
-    except ValueError:
-        values = np.empty(len(cells))
-        gap = None
-        for i, (cell, line) in enumerate(zip(cells, lines, strict=True)):
-            if cell.lower() in _MISSING:
-                values[i] = math.nan
-                gap = gap or (line, cell)
-                continue
-            try:
-                values[i] = float(cell)
-            except ValueError:
-                return None, (line, cell), gap
-    finite = np.isfinite(values)
-    if finite.all():
-        return values, None, None
-    first = int(np.argmin(finite))
-    return values, None, (lines[first], cells[first])
-
-
-def _features(file, columns, names, lines, decimal_comma) -> np.ndarray:
-    """All feature columns as one float array, or the first problem, named."""
-    parsed = [_parse_column(cells, lines, decimal_comma) for cells in columns]
-    text = [
-        f"{quoted(name)} (row {found[0]}: {quoted(found[1])})"
-        for name, (_, found, _) in zip(names, parsed, strict=True)
-        if found
-    ]
-    if text:
-        several = len(text) > 1
+    index = _find(names, target)
+    if index is None:
         raise DatasetError(
-            f"{file}: feature column{'s' if several else ''} {', '.join(text)} "
-            f"{'are' if several else 'is'} not numeric. Features must be numbers: remove "
-            f"{'those columns' if several else 'the column'}, encode "
-            f"{'them' if several else 'it'} as numbers, or choose "
-            f"{'one' if several else 'it'} as the target."
+            f"{file} has no column {quoted(target)}. Choose one of its columns: {_shown(names)}."
         )
-    gaps = [(gap, name) for name, (_, _, gap) in zip(names, parsed, strict=True) if gap]
-    if gaps:
-        (line, cell), name = min(gaps, key=lambda item: item[0][0])
-        raise DatasetError(f"{file}: row {line}, column {quoted(name)} {_gap_text(cell)}")
-    return np.stack([values for values, _, _ in parsed], axis=1)
+    return index
 
 
-def _gap_text(cell: str) -> str:
-    if not cell:
-        return "is empty. Fill in the value or delete the row."
-    if cell.lower() in _MISSING:
-        return f"is missing ({quoted(cell)}). Fill in the value or delete the row."
-    return f"holds {quoted(cell)}, which is not a finite number. Replace it or delete the row."
+def _excluded_names(file: str, exclude) -> list[str]:
+    """`exclude` as a list of names: given as a list, or as one text of names between commas."""
+    if isinstance(exclude, str):
+        exclude = exclude.split(",")
+    if not isinstance(exclude, list | tuple) or not all(isinstance(n, str) for n in exclude):
+        raise DatasetError(
+            f'{file}: `exclude` takes column names, like ["id", "name"] or "id,name". '
+            f"Received: exclude={quoted(exclude)}"
+        )
+    return [name.strip() for name in exclude if name.strip()]
 
 
-def _target(file, cells, name, lines, task, decimal_comma):
-    """(y, task, class_names) for the target column."""
-    for cell, line in zip(cells, lines, strict=True):
-        if not cell:
+def _left_out(file: str, names: list[str], exclude: list[str], target: int) -> set[int]:
+    """The indexes of the columns `exclude` names; never the target, never every feature."""
+    left_out = set()
+    for name in exclude:
+        index = _find(names, name)
+        if index is None:
             raise DatasetError(
-                f"{file}: row {line} has no value in the target column {quoted(name)}. Fill it "
-                "in or delete the row."
+                f"{file} has no column {quoted(name)} to leave out. Its columns: {_shown(names)}."
             )
-    values, text, gap = _parse_column(cells, lines, decimal_comma)
-    if text is None:
-        if gap:
-            line, cell = gap
+        if index == target:
             raise DatasetError(
-                f"{file}: row {line}, target column {quoted(name)} {_gap_text(cell)}"
+                f"{file}: {quoted(names[index])} is the target column, so it cannot be left "
+                "out. Choose another target column, or keep this one."
             )
-        return _numeric_target(file, values, name, task)
-    if task == "regression":
-        line, cell = text
+        left_out.add(index)
+    if len(left_out) == len(names) - 1:
         raise DatasetError(
-            f"{file}: the target column {quoted(name)} holds text ({quoted(cell)} in row "
-            f"{line}); a regression target must be numbers. Choose another target column or use "
-            "task='classification'."
+            f"{file}: leaving out {_shown([names[i] for i in sorted(left_out)])} leaves no "
+            f"feature column beside the target {quoted(names[target])}: leave fewer out."
         )
-    longest = max(range(len(cells)), key=lambda i: len(cells[i]))
-    if len(cells[longest]) > MAX_LABEL:  # a pasted paragraph, or a quote never closed
-        raise DatasetError(
-            f"{file}: row {lines[longest]} of the target column {quoted(name)} holds "
-            f"{len(cells[longest]):,} characters ({quoted(cells[longest])}); a class is named by "
-            'a word or a number. Choose another target column, or look for a quote (") that '
-            "is never closed."
-        )
-    class_names = tuple(sorted(set(cells)))
-    return encode_labels(file, name, np.array(cells), class_names)
-
-
-def _numeric_target(file: str, numbers: np.ndarray, name: str, task: str):
-    distinct = np.unique(numbers)
-    whole = bool(np.all(distinct == np.round(distinct)))
-    as_classes = task == "classification" or (
-        task == "auto" and whole and len(distinct) <= MAX_AUTO_CLASSES
-    )
-    if not as_classes:
-        return numbers, "regression", ()
-    class_names = tuple(str(int(v)) if whole else f"{v:.10g}" for v in distinct)
-    labels = np.searchsorted(distinct, numbers)
-    if len(distinct) < 2:
-        refuse_single_class(file, name, class_names[0])
-    return labels, classification_task(len(distinct)), class_names
+    return left_out

@@ -38,7 +38,23 @@ CSV_OPTIONS = (
         kind="choice",
         choices=("auto", "comma", "semicolon", "tab"),
     ),
+    Param(
+        "text_columns",
+        "onehot",
+        "a feature column of text: onehot (one 0/1 column per value) or refuse",
+        kind="choice",
+        choices=("onehot", "refuse"),
+    ),
+    Param(
+        "missing",
+        "refuse",
+        "rows with missing values: refuse the file, drop the rows, or fill with the column mean",
+        kind="choice",
+        choices=("refuse", "drop", "mean"),
+    ),
 )
+"""The CSV options; `exclude` (the columns left out, see `csv_file.excluded_names`) is checked
+apart, being a list of names."""
 NPZ_OPTIONS = (_TASK,)
 IMAGE_FOLDER_OPTIONS = (
     Param(
@@ -59,7 +75,10 @@ IMAGE_FOLDER_OPTIONS = (
 )
 
 MAX_LABEL = 1000
-"""Longest class name a CSV target may hold: longer is pasted text, not a class."""
+"""Longest class name a CSV target (or value a one-hot column) may hold: longer is pasted
+text, not a class."""
+MAX_ONE_HOT = 50
+"""Most distinct values a CSV text column is one-hot encoded with: more is an id or free text."""
 LISTED = 20  # names listed in a message; a file may have thousands of columns
 
 

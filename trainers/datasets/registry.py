@@ -48,8 +48,9 @@ def get(
         seed: seeds the split and, for generated datasets, the points themselves. Default 0.
         target: CSV only: the name of the target column. Default: the last column.
         **options: the dataset's options: `samples` and `noise` for generated datasets (see the
-            catalog), `task` and `delimiter` for CSV, `task` for NPZ, `image_size` and
-            `color_mode` for image folders.
+            catalog); `task`, `delimiter`, `text_columns`, `missing` and `exclude` for CSV
+            (see `files.load_csv`); `task` for NPZ; `image_size` and `color_mode` for image
+            folders.
 
     Raises:
         DatasetError: for anything that stops the data from loading, with a message for the
@@ -132,8 +133,10 @@ def _load_file(path: Path, target, options: dict) -> RawData:
         values.update(_checked(files.IMAGE_FOLDER_OPTIONS, options, path.name))
         return files.load_image_folder(path, **values)
     if suffix in files.CSV_SUFFIXES:
-        values = _checked(files.CSV_OPTIONS, options, path.name)
-        return files.load_csv(path, target=target, **values)
+        values = dict(options)
+        exclude = values.pop("exclude", ())  # a list of names: load_csv checks it
+        values = _checked(files.CSV_OPTIONS, values, path.name)
+        return files.load_csv(path, target=target, exclude=exclude, **values)
     if suffix in files.NPZ_SUFFIXES:
         _no_target(path, target, "an .npz archive")
         values = _checked(files.NPZ_OPTIONS, options, path.name)

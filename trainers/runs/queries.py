@@ -92,9 +92,7 @@ def all_tags(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT tag FROM tags ORDER BY tag").fetchall()]
 
 
-def running_runs(
-    db: sqlite3.Connection, hostname: str
-) -> list[tuple[int, int | None, str | None]]:
+def running_runs(db: sqlite3.Connection, hostname: str) -> list[tuple[int, int | None, str | None]]:
     """(id, pid, process token) of the runs still marked `running` by processes of `hostname`."""
     return db.execute(
         "SELECT id, pid, process_token FROM runs WHERE status = 'running' AND hostname = ?",

@@ -136,9 +136,7 @@ class LibraryRecording:
     @property
     def run_ids(self) -> dict[int | None, int]:
         """The library's id of each member recorded, by member index."""
-        return {
-            key.member: r.run_id for key, r in self.recorders.items() if r.run_id is not None
-        }
+        return {key.member: r.run_id for key, r in self.recorders.items() if r.run_id is not None}
 
     def recorder_for(self, key: RunKey, label: str = "") -> RunRecorder:
         """The recorder of run `key` (made on first use)."""

@@ -31,13 +31,14 @@ EpochRow = tuple[int, float | None, dict[str, float]]
 
 
 def default_name(config: RunConfig) -> str:
-    """A run's name until the user renames it: optimizer, learning rate and dataset."""
+    """A run's name until the user renames it: optimizer, learning rate, batch size and
+    dataset ("adam lr=0.001 · batch 32 · moons")."""
     dataset = Path(config.dataset).name if os.sep in config.dataset else config.dataset
     try:
         rate = f" lr={config.learning_rate():g}"
     except (ValueError, TypeError):
         rate = ""
-    return f"{config.optimizer}{rate} · {dataset}"
+    return f"{config.optimizer}{rate} · batch {config.batch_size} · {dataset}"
 
 
 def _finite_or_none(value: Any) -> float | None:
@@ -129,9 +130,7 @@ def finish_row(result: RunResult | None, status: str = "") -> dict[str, Any]:
                 final_loss=_finite_or_none(final.get("loss")),
                 final_val_loss=_finite_or_none(final.get("val_loss")),
                 final_metric=_finite_or_none(final.get(metric)) if metric else None,
-                final_val_metric=(
-                    _finite_or_none(final.get(f"val_{metric}")) if metric else None
-                ),
+                final_val_metric=(_finite_or_none(final.get(f"val_{metric}")) if metric else None),
             )
     return row
 

@@ -3,14 +3,13 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from gui.plots import (
-    ENVELOPE_BLOCK,
     CurveBuffer,
-    Envelope,
     EpochPlot,
+    LogStepPlot,
     StepLossPlot,
     epoch_plot,
     visible_points,
@@ -23,52 +22,27 @@ def _buffer(ys) -> CurveBuffer:
     return buffer
 
 
-def test_envelope_holds_each_blocks_min_and_max_whether_fed_at_once_or_in_pieces():
-    ys = np.random.default_rng(0).normal(size=10 * ENVELOPE_BLOCK + 17)
-    whole = Envelope()
-    whole.update(_buffer(ys))
-    assert whole.covered == 10 * ENVELOPE_BLOCK
-    blocks = ys[: whole.covered].reshape(10, ENVELOPE_BLOCK)
-    np.testing.assert_array_equal(whole.points.ys[0::2], blocks.min(axis=1))
-    np.testing.assert_array_equal(whole.points.ys[1::2], blocks.max(axis=1))
-
-    pieces, growing = Envelope(), CurveBuffer()
-    for chunk in np.array_split(ys, 37):
-        start = growing.n
-        growing.append(np.arange(start + 1, start + len(chunk) + 1, dtype=float), chunk)
-        pieces.update(growing)
-    np.testing.assert_array_equal(pieces.points.xs, whole.points.xs)
-    np.testing.assert_array_equal(pieces.points.ys, whole.points.ys)
+def test_a_column_of_many_points_draws_four_and_one_of_few_draws_them_all():
+    ys = np.array([3.0, 1.0, 7.0, 2.0, 5.0, 4.0, 6.0, 0.5, 9.0, 8.0])
+    x, y = visible_points(_buffer(ys), (1.0, 10.0), pixels=1)  # one column of ten steps
+    assert y.tolist() == [3.0, 0.5, 9.0, 8.0]  # first, lowest, highest, last
+    assert x[0] == 1 and x[-1] == 10 and 1 < x[1] == x[2] < 10
+    x, y = visible_points(_buffer(ys), (1.0, 10.0), pixels=5)  # two steps a column: all
+    np.testing.assert_array_equal(y, ys)
+    ys = np.concatenate((np.ones(10), np.full(10, np.nan), np.ones(10)))
+    _, y = visible_points(_buffer(ys), (1.0, 30.0), pixels=3)  # a column of diverged steps
+    assert np.isnan(y[4:8]).all() and (np.delete(y, range(4, 8)) == 1.0).all()  # a gap
 
 
-def test_envelope_skips_non_finite_losses_and_leaves_a_gap_for_a_block_of_them():
-    ys = np.ones(3 * ENVELOPE_BLOCK)
-    ys[5] = np.nan
-    ys[6] = 7.0
-    ys[ENVELOPE_BLOCK : 2 * ENVELOPE_BLOCK] = np.inf
-    envelope = Envelope()
-    envelope.update(_buffer(ys))
-    assert list(envelope.points.ys[:2]) == [1.0, 7.0]
-    assert np.isnan(envelope.points.ys[2:4]).all()
-    assert list(envelope.points.ys[4:]) == [1.0, 1.0]
-
-
-def test_zoomed_out_few_points_keep_every_peak_and_zoomed_in_every_point():
-    n = 1_000_000 + 123
-    ys = np.random.default_rng(1).lognormal(size=n)
-    buffer = _buffer(ys)
-    x, y = visible_points(buffer, Envelope(), None, pixels=900)
-    assert len(x) < 9_000  # about 2 per block, plus the unfinished block
-    assert y.min() == ys.min() and y.max() == ys.max()
-    assert x[0] == 1 and x[-1] == n and np.all(np.diff(x) >= 0)
-
-    x, y = visible_points(buffer, Envelope(), (500_000.0, 501_000.0), pixels=900)
-    np.testing.assert_array_equal(y, ys[499_998:501_001])  # one point beyond each edge
-    # A middle range wider than the pixels: the blocks in view, no more.
-    x, y = visible_points(buffer, Envelope(), (200_000.0, 400_000.0), pixels=900)
-    assert x[0] <= 200_000 < 400_000 <= x[-1] and x[0] > 199_000 and x[-1] < 401_000
-    in_view = ys[199_998:400_001]
-    assert y.min() <= in_view.min() and y.max() >= in_view.max()
+def test_a_zoomed_range_draws_one_step_beyond_each_edge_and_gaps_for_what_cannot_be_shown():
+    ys = np.array([1.0, 2.0, np.inf, 4.0, 0.0, -1.0, np.nan, 8.0, 9.0, 10.0])
+    x, y = visible_points(_buffer(ys), (3.5, 7.5), pixels=100)
+    assert x.tolist() == [3, 4, 5, 6, 7, 8]
+    np.testing.assert_array_equal(y, [np.nan, 4.0, 0.0, -1.0, np.nan, 8.0])
+    _, y = visible_points(_buffer(ys), (3.5, 7.5), pixels=100, log=True)
+    np.testing.assert_array_equal(y, [np.nan, 4.0, np.nan, np.nan, np.nan, 8.0])
+    x, y = visible_points(_buffer(ys), None, pixels=1, log=True)  # one column: skip them
+    assert y.tolist() == [1.0, 1.0, 10.0, 10.0] and x.tolist()[::3] == [1, 10]
 
 
 def _wheel(plot: StepLossPlot) -> None:
@@ -133,3 +107,66 @@ def test_an_epoch_plot_draws_quick_epochs_together_and_everything_when_asked(qtb
     assert plot.train.xData.tolist() == [0, 1, 2]
     assert plot.val.yData.tolist() == [1.1, 0.9, 0.8]
     assert not plot.dirty
+
+
+@pytest.mark.parametrize("user_zoomed", [False, True])
+def test_a_run_that_ends_early_fits_the_steps_it_trained(qtbot, user_zoomed):
+    plot = StepLossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    plot.follow_run(total_steps=10_000)
+    plot.append(np.arange(1, 1_201, dtype=float), np.linspace(2.0, 0.3, 1_200))
+    plot.refresh()
+    view = plot.getViewBox()
+    assert view.viewRange()[0][1] >= 10_000  # followed: the planned steps
+    if user_zoomed:
+        _wheel(plot)
+    zoomed = view.viewRange()
+    plot.end_following()  # stopped at step 1,200 of 10,000
+    plot.refresh()
+    QApplication.processEvents()
+    if user_zoomed:  # the user's view stays
+        np.testing.assert_allclose(view.viewRange(), zoomed)
+        return
+    (x0, x1), (y0, y1) = view.viewRange()
+    assert x0 <= 1 and 1_200 <= x1 < 1_300
+    assert y0 <= 0.3 and 2.0 <= y1 < 2.3
+
+
+def _labels(axis) -> list[str]:
+    """The tick labels `axis` draws at its current range and size."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        return [text for *_, text in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+
+
+def _number(label: str) -> float:
+    """The value a tick label reads: 0.012, or 3.2·10⁻⁵ as pyqtgraph writes powers of ten."""
+    mantissa, _, power = label.partition("·10")
+    digits = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+    return float(mantissa) * 10.0 ** int(power.translate(digits) or 0)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.011, 0.019), (0.015, 0.025), (3.2e-5, 3.9e-5)])
+def test_a_log_axis_narrower_than_a_decade_still_shows_two_labelled_values(qtbot, low, high):
+    plot = LogStepPlot("effectiveRatePlot", "Effective learning rate", "rate", QColor("red"))
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.append(np.arange(1, 201, dtype=float), np.linspace(low, high, 200))
+    plot.refresh()
+    QApplication.processEvents()
+    axis = plot.getAxis("left")
+    # The axis widens to its labels after a first paint: wait for that layout.
+    qtbot.waitUntil(lambda: len(set(_labels(axis))) >= 2, timeout=3_000)
+    labels = _labels(axis)
+    values = [_number(text) for text in labels]
+    assert all(0.8 * low <= value <= 1.2 * high for value in values), labels
+    bottom, top = axis.range
+    ticks = [v for _, level in axis.tickValues(bottom, top, axis.height()) for v in level]
+    assert len([v for v in ticks if bottom <= v <= top]) >= 2

@@ -78,9 +78,9 @@ def choose(combo: QComboBox, text: str) -> None:
 def test_lists_every_run_and_filters_by_dataset_optimizer_and_search(qtbot, view, copy_dir):
     assert str(copy_dir) in find(view, QLabel, "runsFolderLabel").text()
     assert names_listed(view) == [
-        "adam lr=0.001 · circles",
-        "adam lr=0.001 · moons",
-        "sgd lr=0.01 · moons",
+        "adam lr=0.001 · batch 32 · circles",
+        "adam lr=0.001 · batch 32 · moons",
+        "sgd lr=0.01 · batch 32 · moons",
     ]
     table = find(view, QTableWidget, "runsTable")
     assert {table.item(row, COL_STATUS).text() for row in range(3)} == {"completed"}
@@ -90,13 +90,16 @@ def test_lists_every_run_and_filters_by_dataset_optimizer_and_search(qtbot, view
     assert [datasets.itemText(i) for i in range(datasets.count())] == ["All", "circles", "moons"]
     choose(datasets, "moons")
     qtbot.waitUntil(lambda: len(names_listed(view)) == 2)
-    assert names_listed(view) == ["adam lr=0.001 · moons", "sgd lr=0.01 · moons"]
+    assert names_listed(view) == [
+        "adam lr=0.001 · batch 32 · moons",
+        "sgd lr=0.01 · batch 32 · moons",
+    ]
     choose(optimizers, "sgd")
-    qtbot.waitUntil(lambda: names_listed(view) == ["sgd lr=0.01 · moons"])
+    qtbot.waitUntil(lambda: names_listed(view) == ["sgd lr=0.01 · batch 32 · moons"])
     choose(datasets, "All")
     choose(optimizers, "All")
     find(view, QLineEdit, "runsSearch").setText("circ")
-    qtbot.waitUntil(lambda: names_listed(view) == ["adam lr=0.001 · circles"])
+    qtbot.waitUntil(lambda: names_listed(view) == ["adam lr=0.001 · batch 32 · circles"])
 
 
 def test_columns_sort_by_number(qtbot, view):

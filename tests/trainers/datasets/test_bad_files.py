@@ -80,10 +80,16 @@ BAD_FILES = [
         ["ragged.csv", "row 3", "2 values", "header has 3"],
     ),
     (
-        "non-numeric feature column",
+        "text feature column refused",
         text("colours.csv", "size,colour,label\n1,2,x\n2,red,y\n3,blue,x\n"),
+        {"text_columns": "refuse"},
+        ["colours.csv", "'colour'", "row 3", "'red'", "not numbers"],
+    ),
+    (
+        "text in a column of numbers",
+        text("typo.csv", "size,weight,label\n1,2,x\n2,3.5,y\n3,4..1,x\n"),
         {},
-        ["colours.csv", "'colour'", "row 3", "'red'", "not numeric"],
+        ["typo.csv", "'weight'", "row 4", "'4..1'", "holds numbers"],
     ),
     (
         "missing cell",

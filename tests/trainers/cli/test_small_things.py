@@ -1,0 +1,91 @@
+"""Small things of the command line: "1 step/epoch", `runs --tag` without `list`, names and
+the listing with batch size and learning rate, no TensorFlow C++ log, and the notes on the
+learning rate in train's and compare's progress."""
+
+import json
+import re
+
+from tests.processes import run_main
+from trainers import cli
+from trainers.cli.output import steps_per_epoch_text
+
+# A line of TensorFlow's C++ logger: absl's format ("I0000 00:00:17.06  10135 port.cc:153] ...")
+# or TensorFlow's older one ("2024-01-02 10:11:12.345: I tensorflow/...").
+NATIVE_LOG = re.compile(
+    r"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] )",
+    re.MULTILINE,
+)
+
+
+def test_one_step_an_epoch_is_said_in_the_singular(tmp_path, capsys):
+    assert steps_per_epoch_text(1) == "1 step/epoch"
+    assert steps_per_epoch_text(12) == "12 steps/epoch"
+    library = str(tmp_path / "library")
+    common = ["--dataset", "moons", "--epochs", "1", "--batch-size", "full", "--runs-dir", library]
+    assert cli.main(["train", *common, "--no-model"]) == 0
+    err = capsys.readouterr().err
+    assert "(1 step/epoch)" in err and "steps/epoch" not in err
+    compare = ["compare", *common, "--optimizers", "sgd", "--out", str(tmp_path / "cmp")]
+    assert cli.main([*compare, "--no-model"]) == 0
+    err = capsys.readouterr().err
+    assert "(1 step/epoch)" in err and "steps/epoch" not in err
+
+
+def test_runs_takes_the_listing_flags_without_list_and_names_show_batch_and_rate(tmp_path, capsys):
+    library = str(tmp_path / "library")
+    for rate, batch in (("0.02", "16"), ("0.5", "full")):
+        train = ["train", "--dataset", "moons", "--optimizer", "sgd", "--epochs", "1", "--quiet"]
+        flags = ["--learning-rate", rate, "--batch-size", batch, "--runs-dir", library]
+        assert cli.main([*train, *flags, "--no-model"]) == 0
+    assert cli.main(["runs", "tag", "1", "keep", "--runs-dir", library]) == 0
+    capsys.readouterr()
+
+    for listing in (["runs", "--tag", "keep"], ["runs", "list", "--tag", "keep"]):
+        assert cli.main([*listing, "--runs-dir", library]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 2 and lines[1].rstrip().endswith("keep"), lines
+    assert cli.main(["runs", "--tag", "keep", "list", "--runs-dir", library]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2  # given before the action: kept
+    assert cli.main(["runs", "--tag", "nothing", "--runs-dir", library]) == 0
+    assert "match" in capsys.readouterr().out
+    assert cli.main(["runs", "--json", "--runs-dir", library]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert cli.main(["runs", "--json", "show", "1", "--runs-dir", library]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == 1
+
+    assert cli.main(["runs", "--sort", "started", "--ascending", "--runs-dir", library]) == 0
+    table = capsys.readouterr().out.splitlines()
+    header = table[0].split()
+    assert header[:7] == ["id", "name", "status", "dataset", "optimizer", "lr", "batch"]
+    assert "sgd lr=0.02 · batch 16 · moons" in table[1]
+    assert "sgd lr=0.5 · batch full · moons" in table[2]
+    # The columns: the rate as given, the batch in samples (all 320 for "full").
+    assert table[1].split()[11:13] == ["0.02", "16"]  # after the id, 7 words of name, ...
+    assert table[2].split()[11:13] == ["0.5", "320"]
+
+
+def test_train_from_source_prints_no_tensorflow_log(tmp_path):
+    done = run_main(
+        "train --dataset moons --epochs 1 --hidden 4 --no-model --runs-dir", tmp_path / "lib"
+    )
+    assert done.returncode == 0, done.stderr
+    assert not NATIVE_LOG.search(done.stderr), done.stderr
+    assert "oneDNN" not in done.stderr and "absl::InitializeLog" not in done.stderr
+    assert "epoch 1/1" in done.stderr  # our own progress still comes through
+
+
+def test_the_notes_on_the_learning_rate_are_printed(tmp_path, capsys):
+    library = str(tmp_path / "library")
+    common = ["--dataset", "moons", "--optimizer", "sgd", "--epochs", "2", "--runs-dir", library]
+    assert cli.main(["train", *common, "--learning-rate", "10", "--no-model"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert len(notes) == 1
+    assert notes[0].startswith("note: The loss has risen") and "learning rate 10" in notes[0]
+
+    compare = ["compare", *common, "--learning-rates", "10,0.01", "--out", str(tmp_path / "c")]
+    assert cli.main([*compare, "--no-model"]) == 0
+    err = capsys.readouterr().err
+    notes = [line for line in err.splitlines() if "note:" in line]
+    assert len(notes) == 1 and notes[0].startswith("  note: The loss has risen")
+    assert err.index("note:") < err.index("SGD lr=0.01")  # under the run it is about
