@@ -112,3 +112,19 @@ def recorded_run(job: int, config: RunConfig, epochs: int = 2, steps_per_epoch: 
     )
     events.append(Finished(key, result))
     return events, result
+
+
+def replayed_window(qtbot, settings, worker: ReplayWorker | None = None, size=None):
+    """The real window on `worker` (a new `ReplayWorker` by default), shown, past its first
+    paint's work and with the engine "loaded": what a user sees, without TensorFlow."""
+    from gui import MainWindow
+
+    worker = worker or ReplayWorker()
+    window = MainWindow(settings=settings, worker=worker)
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    window._finish_startup()
+    worker.load()
+    return window

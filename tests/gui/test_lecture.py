@@ -10,20 +10,11 @@ from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui.lecture import shortcut_rows
-from tests.gui.replay import ReplayWorker, recorded_run
+from tests.gui.replay import recorded_run, replayed_window
 
 
 def open_window(qtbot, settings):
-    from gui import MainWindow
-
-    worker = ReplayWorker()
-    win = MainWindow(settings=settings, worker=worker)
-    qtbot.addWidget(win)
-    win.resize(1024, 700)
-    win.show()
-    win._finish_startup()
-    worker.load()
-    return win
+    return replayed_window(qtbot, settings, size=(1024, 700))
 
 
 @pytest.fixture

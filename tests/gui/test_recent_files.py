@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
 from gui import recent
-from tests.gui.replay import ReplayWorker, recorded_run
+from tests.gui.replay import recorded_run, replayed_window
 from trainers.config import RunConfig
 
 
@@ -52,14 +52,7 @@ def test_each_kind_of_dialog_starts_where_the_last_one_of_its_kind_ended(setting
 @pytest.fixture
 def window(qtbot, settings, tmp_path, monkeypatch):
     monkeypatch.setenv("DESCENT_RUNS_DIR", str(tmp_path / "library"))
-    from gui import MainWindow
-
-    worker = ReplayWorker()
-    win = MainWindow(settings=settings, worker=worker)
-    qtbot.addWidget(win)
-    win.show()
-    win._finish_startup()
-    worker.load()
+    win = replayed_window(qtbot, settings)
     yield win
     win.close()
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 from gui.runs.view import SETTINGS_KEY
-from tests.gui.replay import ReplayWorker
+from tests.gui.replay import replayed_window
 from trainers.config import RunConfig
 from trainers.runs import LibraryRecording, RunLibrary
 from trainers.session import TrainingSession
@@ -38,15 +38,8 @@ def library_dir(tmp_path_factory):
 
 @pytest.fixture
 def window(qtbot, settings, library_dir):
-    from gui import MainWindow
-
     settings.setValue(SETTINGS_KEY, str(library_dir))
-    worker = ReplayWorker()
-    win = MainWindow(settings=settings, worker=worker)
-    qtbot.addWidget(win)
-    win.show()
-    win._finish_startup()
-    worker.load()
+    win = replayed_window(qtbot, settings)
     win.view_tabs.setCurrentWidget(win.runs_view)
     win.runs_view.refresh()
     yield win

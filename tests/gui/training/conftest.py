@@ -8,8 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gui import MainWindow
-from tests.gui.replay import ReplayWorker
+from tests.gui.replay import ReplayWorker, replayed_window
 from tests.made import completed_run, run_info
 from trainers.events import EpochEnded, Failed, Finished, RunKey, Started, Steps
 
@@ -29,13 +28,7 @@ class ComparingReplay(ReplayWorker):
 @pytest.fixture
 def replayed(qtbot, settings):
     """The real window at 1024x700 on a `ComparingReplay` worker, engine "loaded"."""
-    worker = ComparingReplay()
-    window = MainWindow(settings=settings, worker=worker)
-    qtbot.addWidget(window)
-    window.resize(1024, 700)
-    window.show()
-    window._finish_startup()
-    worker.load()
+    window = replayed_window(qtbot, settings, ComparingReplay(), size=(1024, 700))
     qtbot.waitExposed(window)
     yield window
     window.close()
