@@ -31,6 +31,20 @@ def loss_name(config: RunConfig, data: Dataset) -> str:
     return config.loss or catalog.DEFAULT_LOSS[data.task]
 
 
+def check_run(config: RunConfig, data: Dataset) -> str:
+    """Refuse, before anything trains, a run whose loss, network or model does not fit `data`
+    (a ConfigError that says what fits); return the run's loss name.
+
+    The default network is built to fit; a user's `.keras` file is loaded here to look at its
+    last layer (once more: the run builds its own copy, inside its strategy's scope)."""
+    name = loss_name(config, data)
+    models.check_loss_fits(name, data.task)
+    check_architecture(config.architecture, data)
+    if config.model_path:
+        build_run_model(config, data, name)
+    return name
+
+
 def batch_size(config: RunConfig, n_train: int) -> int:
     """The run's batch in samples: "full" is every training sample; never more than there are."""
     return n_train if config.batch_size == "full" else min(int(config.batch_size), n_train)

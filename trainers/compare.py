@@ -13,7 +13,7 @@ categorical ones one per class) share only the hidden layers' initial weights.
 
 from __future__ import annotations
 
-from trainers import build, models
+from trainers import build
 from trainers.config import RunConfig
 from trainers.control import JobControl
 from trainers.datasets import Dataset
@@ -99,12 +99,7 @@ class CompareSession:
                 if key not in loaded:
                     self._status("Loading the dataset...")
                     loaded[key] = build.load_dataset(config)
-                data = loaded[key]
-                loss_name = build.loss_name(config, data)
-                models.check_loss_fits(loss_name, data.task)
-                build.check_architecture(config.architecture, data)
-                if config.model_path:  # the default model always fits; the user's may not
-                    build.build_run_model(config, data, loss_name)
+                build.check_run(config, loaded[key])
             except DescentError as exc:
                 raise type(exc)(f"Run {label!r}: {exc}") from None
         return checked

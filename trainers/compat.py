@@ -94,6 +94,49 @@ def forget_traced_gradients() -> Iterator[None]:
                     del registry[name]
 
 
+def warm_up_train_function(model: keras.Model, dataset: Any, extra_state: Any = ()) -> None:
+    """Trace and compile `model`'s train function on the first chunk of `dataset`, then undo it.
+
+    `fit` traces its train function (and XLA compiles it) inside the first call, so that call
+    took a second or more longer than the others and the first epoch's training time carried
+    it. Here the function is made and called once before `fit`: Keras 3.15's TensorFlow
+    trainer keeps it in `model.train_function`, and `fit` reuses it (`make_train_function`
+    returns the one already made), from an iterator of the same type, so nothing is traced
+    again. Every variable the chunk changed (the weights, the optimizer's slots and step count,
+    the metrics, seed generators, `extra_state`) is then put back as it was, so the run
+    trains exactly as if no chunk had been called.
+    """
+    strategy = model.distribute_strategy
+    with strategy.scope():
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        state = _unique(
+            [
+                *model.variables,
+                *model.optimizer.variables,
+                *(v for metric in model.metrics for v in metric.variables),
+                *extra_state,
+            ]
+        )
+        saved = [keras.ops.convert_to_numpy(v) for v in state]
+        model.make_train_function()
+        if model.train_function is None:
+            raise RuntimeError(_moved("keras.Model.train_function (set by make_train_function)"))
+        model.train_function(iter(strategy.experimental_distribute_dataset(dataset)))
+        for variable, value in zip(state, saved, strict=True):
+            variable.assign(value)
+
+
+def _unique(variables: list) -> list:
+    seen: set[int] = set()
+    kept = []
+    for variable in variables:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            kept.append(variable)
+    return kept
+
+
 def problems() -> list[str]:
     """What this module relies on and the installed Keras / TensorFlow no longer offer.
 
@@ -146,4 +189,5 @@ __all__ = [
     "replace_loss_tracker",
     "set_saved_compile_config",
     "set_untracked",
+    "warm_up_train_function",
 ]

@@ -87,7 +87,7 @@ class RunResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     epochs_done: int = 0
     duration_s: float = 0.0
-    epoch_times: list[float] = field(default_factory=list)  # seconds from the first step
+    epoch_times: list[float] = field(default_factory=list)  # EpochEnded.seconds
     initial_weights: list[np.ndarray] = field(default_factory=list)
     model: Any = None
 
@@ -145,7 +145,8 @@ class Steps(Event):
 @dataclass(frozen=True)
 class EpochEnded(Event):
     """Epoch `epoch` (1-based) ended: loss, val_loss and the metric, training and validation,
-    `seconds` after the run's first update (validation included)."""
+    `seconds` of training after the run's first update: validation included; set-up, the
+    tracing of the training step (done before), pauses and boundary drawing left out."""
 
     epoch: int
     logs: Mapping[str, float]

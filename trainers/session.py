@@ -88,9 +88,7 @@ class TrainingSession:
                 self._emit = tee(self.tensorboard_log, self.listener)
             self._status("Loading the dataset...")
             data = build.load_dataset(config)
-            loss_name = build.loss_name(config, data)
-            models.check_loss_fits(loss_name, data.task)
-            build.check_architecture(config.architecture, data)
+            loss_name = build.check_run(config, data)
         except DescentError as exc:
             self._emit(events.Failed(self.key, str(exc), None))
             raise
@@ -229,6 +227,10 @@ class TrainingSession:
         batches = build.ShuffledBatches(data.x_train, y_train, batch, config.seed)
         reporter = _Reporter(self._emit, self.key, self.control, info, result, recorder, batches)
         reporter.rate, reporter.boundary = rate, boundary
+        # Traced and compiled here, so the training clock (from the reporter's start) counts
+        # updates, not the second or more of tracing the first call of `fit` would carry.
+        self._status("Preparing the training step...")
+        compat.warm_up_train_function(model, batches.dataset, recorder.variables)
         self._status("Training...")
         self._emit(events.Started(self.key, info, self.label))
         try:
@@ -302,6 +304,7 @@ class _Reporter(keras.callbacks.Callback):
         self.recorder.start()
         self._boundary(0)
         self.started = time.perf_counter()
+        self.not_training = 0.0  # seconds paused or drawing the boundary, off the clock
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_index = epoch
@@ -337,12 +340,18 @@ class _Reporter(keras.callbacks.Callback):
             self.model.stop_training = True
             return
         self.watch.add(values)
+        held = time.perf_counter()
         stop = self.control.hold(
             on_pause=lambda: self.emit(events.Status(self.key, "Paused")),
             on_resume=lambda: self.emit(events.Status(self.key, "Training...")),
         )
+        self.not_training += time.perf_counter() - held
         if stop:
             self.model.stop_training = True
+
+    def training_seconds(self) -> float:
+        """Seconds since the first update began, less the time paused or drawing the boundary."""
+        return time.perf_counter() - self.started - self.not_training
 
     def on_epoch_end(self, epoch, logs=None):
         history = self.result.history
@@ -354,14 +363,16 @@ class _Reporter(keras.callbacks.Callback):
         for key, value in clean.items():
             history.setdefault(key, []).append(value)
         self.result.epochs_done = epoch + 1
-        seconds = time.perf_counter() - self.started
+        seconds = self.training_seconds()
         self.result.epoch_times.append(seconds)
         self.emit(events.EpochEnded(self.key, epoch + 1, clean, seconds))
         if self.diverged_at is None and "loss" in clean:
             rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
             for said in self.watch.epoch_ended(epoch + 1, clean["loss"], rate):
                 self.emit(said)
+        drawing = time.perf_counter()
         self._boundary(epoch + 1)
+        self.not_training += time.perf_counter() - drawing
 
     def finish(self) -> None:
         result = self.result

@@ -177,8 +177,8 @@ class RacePlots(QWidget):
             "compareTimePlot", "Validation loss by training time", "seconds of training"
         )
         self.time_plot.setToolTip(
-            "Seconds from each run's first update, validation included. The first epoch also "
-            "holds the one-off tracing of the training step, so later epochs show the pace."
+            "Seconds of training from each run's first update, validation included. Set-up, "
+            "the one-off tracing of the training step and time paused are not counted."
         )
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.epoch_plot)

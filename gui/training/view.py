@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from gui import settings as remembered
 from gui.settings import Setting
 from gui.widgets import named
+from gui.widgets.markdown import MarkdownBrowser
 from trainers.events import Boundary, EpochEnded, Failed, Finished, OptimizerSteps, Started, Steps
 
 SETTINGS = (
@@ -83,7 +83,7 @@ class TrainingView(QWidget):
         self.run_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         controls.addWidget(self.run_label, 1)
         layout.addLayout(controls)
-        self.explanation = named(QTextBrowser(), "explanationView", "About this optimizer")
+        self.explanation = named(MarkdownBrowser(), "explanationView", "About this optimizer")
         self.explanation.setOpenExternalLinks(False)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.addWidget(self.explanation)
@@ -160,7 +160,7 @@ class TrainingView(QWidget):
         """The student's page for the chosen optimizer and loss, beside the curves."""
         from assets import explanation
 
-        self.explanation.setMarkdown(
+        self.explanation.show_markdown(
             "\n\n".join(explanation(name) for name in (optimizer, loss) if name)
         )
 

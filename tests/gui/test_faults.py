@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QSpinBox
 
 from tests.gui.test_main_window import RUN_TIMEOUT, find, train_and_wait
+from tests.trainers.test_model_fit import saved
 from trainers import session as session_module
 
 
@@ -158,4 +159,20 @@ def test_an_error_inside_training_shows_a_message_and_keeps_the_curves(qtbot, wi
     )
     assert window.save_action.isEnabled()
     monkeypatch.undo()
+    assert train_and_wait(qtbot, window) == "completed"
+
+
+def test_a_loaded_model_that_does_not_fit_the_loss_is_refused_before_training(
+    qtbot, window, tmp_path
+):
+    # One sigmoid unit for iris's three classes under sparse categorical cross-entropy.
+    path = saved(tmp_path, "iris", 1, "sigmoid")
+    short_run(window)
+    window.panel.set_model_path(path)
+    assert train_and_wait(qtbot, window) == "failed"
+    text = window.banner.label.text()
+    assert "model.keras ends in 1 unit with sigmoid" in text and "3 units" in text, text
+    assert window.banner.label.property("severity") == "error"
+    assert window.training.step_plot.buffer.n == 0  # refused: not one step trained
+    window.panel.set_model_path(None)
     assert train_and_wait(qtbot, window) == "completed"

@@ -34,7 +34,9 @@ def action(window, name) -> QAction:
 
 def sizes(window):
     """What zoom must scale: the application font, the update rule's own monospace font, the
-    step plot's title, axis label and tick font, and its smoothed curve's width."""
+    step plot's title, axis label and tick font, its smoothed curve's width, and the text and
+    code of the explanation page."""
+    QApplication.processEvents()  # Qt posts the font change to each widget as an event
     plot = window.training.step_plot
     axis = plot.getAxis("bottom")
     tick_font = axis.style["tickFont"] or QApplication.font()
@@ -47,6 +49,9 @@ def sizes(window):
         ),
         "ticks": tick_font.pointSizeF(),
         "line": plot.smooth.opts["pen"].widthF(),
+        # The explanation page's `code`, which Qt's Markdown reader gives a size of its own.
+        "page code": min(window.training.explanation.code_sizes()),
+        "page text": window.training.explanation.font().pointSizeF(),
     }
 
 

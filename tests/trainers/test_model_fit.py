@@ -14,7 +14,7 @@ from trainers import models
 from trainers.compare import CompareSession
 from trainers.config import RunConfig
 from trainers.errors import ConfigError
-from trainers.events import Started, Steps
+from trainers.events import Failed, Started, Steps
 from trainers.session import TrainingSession
 
 INPUTS = {"iris": 4, "moons": 2, "sine": 1}
@@ -49,6 +49,8 @@ class Kept(Heard):
     def take(self, event):
         if isinstance(event, Started | Steps):
             self.events.append((type(event).__name__,))
+        if isinstance(event, Failed):
+            self.events.append(("Failed", event.message))
 
 
 # (dataset, units, activation, trailing layer, loss, from_logits, words the message must hold)
@@ -122,7 +124,7 @@ MISFITS = [
 
 
 @pytest.mark.parametrize("dataset, units, activation, trailing, loss, logits, words", MISFITS)
-def test_a_model_that_does_not_fit_fails_before_its_first_step(
+def test_a_model_that_does_not_fit_is_refused_as_bad_input(
     tmp_path, dataset, units, activation, trailing, loss, logits, words
 ):
     path = saved(tmp_path, dataset, units, activation, trailing=trailing)
@@ -135,12 +137,13 @@ def test_a_model_that_does_not_fit_fails_before_its_first_step(
         epochs=2,
     )
     heard = Kept()
-    result = TrainingSession(config, heard).run()
-    assert result.status == "failed"
-    assert len(result.step_losses) == 0 and heard.events == []  # never started, no step
+    with pytest.raises(ConfigError) as refused:
+        TrainingSession(config, heard).run()
+    message = str(refused.value)
+    assert heard.events == [("Failed", message)]  # never started: no run, no step
     for word in words:
-        assert word in result.message, result.message
-    assert len(result.message) < 400
+        assert word in message, message
+    assert len(message) < 400
 
 
 @pytest.mark.parametrize(
@@ -188,10 +191,10 @@ def test_main_py_train_refuses_the_model_with_the_message(tmp_path):
         "--out",
         tmp_path / "out",
     )
-    assert done.returncode == 1, done.stderr
-    assert "model.keras ends in 1 unit with sigmoid" in done.stdout
-    assert "0 step points" in done.stdout
+    assert done.returncode == 2, done.stderr  # bad input, not a failed run
+    assert "model.keras ends in 1 unit with sigmoid" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()  # nothing trained, nothing written
 
 
 def test_a_run_toml_with_a_model_that_does_not_fit_is_refused(tmp_path):
@@ -201,8 +204,8 @@ def test_a_run_toml_with_a_model_that_does_not_fit_is_refused(tmp_path):
     done = run_main(
         "train --config", tmp_path / "run.toml", "--runs-dir", tmp_path / "library", "--quiet"
     )
-    assert done.returncode == 1, done.stderr
-    assert "ends in 10 units with softmax" in done.stdout and "0 step points" in done.stdout
+    assert done.returncode == 2, done.stderr
+    assert "ends in 10 units with softmax" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_comparison_refuses_a_model_that_does_not_fit_before_any_run(tmp_path):

@@ -1,6 +1,8 @@
 """The training session: true per-step losses, events, stop/pause from another thread,
 divergence, reproducibility, and refusing a loss that does not fit the task."""
 
+import threading
+
 import keras
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from tests.trainers.listening import Heard, run_in_thread
 from trainers import advice, losses, models, optimizers
 from trainers.build import epoch_order, load_dataset
 from trainers.config import RunConfig
+from trainers.control import JobControl
 from trainers.errors import ConfigError
 from trainers.events import (
     Boundary,
@@ -187,6 +190,54 @@ def test_pause_holds_training_until_resume():
     result = box["result"]
     assert result.status == "completed"
     assert len(result.step_losses) == result.info.total_steps
+
+
+def test_time_paused_is_not_training_time():
+    """The compare view's "by training time" axis: a pause of 1.5 s in epoch 3 is not in it."""
+    config = RunConfig(dataset="moons", epochs=5, batch_size=8, steps_per_execution=1)
+    control = JobControl()
+    pause_s = 1.5
+
+    def listener(event):
+        if isinstance(event, EpochEnded) and event.epoch == 2:
+            control.pause()
+            threading.Timer(pause_s, control.resume).start()
+
+    result = TrainingSession(config, listener, control=control).run()
+    assert result.status == "completed" and result.duration_s > pause_s
+    times = np.array(result.epoch_times)
+    assert np.all(np.diff(times) > 0)
+    # An epoch of moons is tens of milliseconds here; counted, the pause alone would be 1.5 s.
+    assert times[2] - times[1] < pause_s / 2
+
+
+def test_the_training_step_is_traced_before_the_training_clock_starts(monkeypatch):
+    """Tracing (a second or more) is done before `Started`, after which the clock runs: no
+    train or test step is traced again during training, short last batches and validation
+    included, so the first epoch's seconds are updates, not tracing."""
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    said = []
+    for name in ("train_step", "test_step"):
+        step = getattr(TensorFlowTrainer, name)
+
+        def traced(self, data, _step=step, _name=name):
+            said.append(_name)  # Python in a step runs only while it is traced
+            return _step(self, data)
+
+        monkeypatch.setattr(TensorFlowTrainer, name, traced)
+
+    def listener(event):
+        if isinstance(event, Started):
+            said.append("started")
+
+    for spe in (1, 4):  # 300 training rows in batches of 32: a short last batch
+        said.clear()
+        config = RunConfig(dataset="moons", epochs=3, batch_size=32, steps_per_execution=spe)
+        result = TrainingSession(config, listener).run()
+        assert result.status == "completed" and result.info.n_val > 0
+        assert "train_step" in said and "test_step" in said
+        assert said[-1] == "started", said
 
 
 def test_divergence_ends_the_run_with_a_message_and_keeps_the_history():
