@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QWidget
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5)
 ZOOM_KEY = "view/zoom"
 CONTRAST_KEY = "view/high_contrast"
+BASE_WIDTH = "descentBaseWidth"  # a scroll area's property: its minimum width at 100%
 BASE_PT = "descentBasePt"  # a widget property: the size of its own font at 100%
 _app_look: dict = {}  # the application's own font and palette, read once before any change
 
@@ -114,7 +115,13 @@ class LectureMode(QObject):
         )
         self.zoom = 1.0
         self.high_contrast = False
+        window.installEventFilter(self)  # the side panel's share follows the window's width
         self._restore()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Resize and self.zoom != 1.0:
+            self._widen_side_panel()
+        return False
 
     def _action(self, menu, text, name, keys, slot, checkable=False) -> QAction:
         action = QAction(text, self.window)
@@ -139,6 +146,18 @@ class LectureMode(QObject):
         self.high_contrast = contrast
         if self.zoom != 1.0 or contrast or _app_look:
             self.apply()
+
+    def _widen_side_panel(self) -> None:
+        """Give the side panel room for its zoomed text: its scroll area never scrolls
+        sideways, so a panel left at its 100% width would cut every line off at the right.
+        At most 40% of the window (or the 100% width, if more) goes to it."""
+        scroll = self.side.findChild(QScrollArea)
+        if scroll is None:
+            return
+        base = scroll.property(BASE_WIDTH) or scroll.minimumWidth()
+        scroll.setProperty(BASE_WIDTH, base)
+        cap = max(base, int(0.4 * self.window.width()))
+        scroll.setMinimumWidth(min(int(base * self.zoom), cap))
 
     # ------------------------------------------------------------------------------ changes
     def zoom_in(self) -> None:
@@ -186,6 +205,7 @@ class LectureMode(QObject):
                 own = widget.font()
                 own.setPointSizeF(base * self.zoom)
                 widget.setFont(own)
+        self._widen_side_panel()
         theme.set_look(self.zoom, self.high_contrast, original["font"].pointSizeF())
         theme.redress_all(self.window)
         self.zoom_out_action.setEnabled(self.zoom > ZOOM_STEPS[0])

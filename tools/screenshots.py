@@ -2,6 +2,9 @@
 
     .venv/bin/python tools/screenshots.py
         # docs/screenshot.png, inside.png, boundary.png (spirals), compare.png, surface.png
+    .venv/bin/python tools/screenshots.py --sizes
+        # docs/screens/<size>-<tab>.png: every tab at 1024x700 and 1280x800, and at 1920x1080
+        # with lecture zoom 150%, after SGD with batch 1 for 10 epochs on the spirals
 
 Runs offscreen, with its own settings file, so it neither needs a display nor touches yours.
 """
@@ -79,7 +82,102 @@ def main_window_screenshot(path: Path) -> None:
     print(f"wrote {path.parent / 'surface.png'}")
 
 
+# (width, height, lecture zoom): a small laptop, a common one, a projector in a lecture.
+SIZES = ((1024, 700, 1.0), (1280, 800, 1.0), (1920, 1080, 1.5))
+
+
+def sized_screenshots(folder: Path) -> list[Path]:
+    """Every tab of one window at each of `SIZES`, after real runs: SGD with batch 1 (4,000+
+    updates, where a wrong step curve would show its sawtooth), a comparison, surface paths."""
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings_file = Path(tempfile.mkdtemp()) / "descent.ini"
+    window = MainWindow(settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
+    window.resize(*SIZES[0][:2])
+    window.show()
+
+    def wait_for(signal, seconds: float) -> None:
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+        signal.disconnect(loop.quit)
+
+    def settle() -> None:  # let the layout, the plots' redraw timer and repaints run
+        loop = QEventLoop()
+        QTimer.singleShot(200, loop.quit)
+        loop.exec()
+        window._on_redraw()
+        app.processEvents()
+
+    if not window.ready:
+        wait_for(window.sig_ready, 120)
+    panel = window.panel
+    window.select_dataset("spirals")
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))
+    panel.optimizer_form.set_values({"learning_rate": 0.02})
+    panel.variant_combo.setCurrentIndex(panel.variant_combo.findData("stochastic"))
+    panel.hidden_edit.setText("32, 32")
+    panel.epochs_spin.setValue(12)
+    window.start_training()
+    wait_for(window.sig_run_finished, 900)
+    tabs = {"training": window.training, "inside": window.training.inside_view}
+    tabs["boundary"] = window.training.boundary_plot
+
+    written = []
+
+    def grab_all(names) -> None:
+        for width, height, zoom in SIZES:
+            window.lecture.set_zoom(zoom)
+            window.resize(width, height)
+            for name in names:
+                window.view_tabs.setCurrentWidget(tabs[name])
+                settle()
+                path = folder / f"{width}x{height}-{name}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(path))
+                written.append(path)
+                print(f"wrote {path}")
+        window.lecture.set_zoom(1.0)
+
+    grab_all(["training", "inside", "boundary"])
+
+    # A comparison of four optimizers on digits from the same weights, 5 epochs.
+    window.select_dataset("digits")
+    panel.variant_combo.setCurrentIndex(panel.variant_combo.findData("minibatch"))
+    panel.epochs_spin.setValue(5)
+    compare = tabs["compare"] = window.compare_view
+    compare.set_optimizers(["sgd", "momentum", "rmsprop", "adam"])
+    compare.choices.target_spin.setValue(1.0)
+    window.view_tabs.setCurrentWidget(compare)
+    compare.start_comparison()
+    wait_for(compare.sig_comparison_finished, 900)
+
+    # Rosenbrock with the default four optimizers, 300 steps, on the window's own tab.
+    window.view_tabs.setCurrentWidget(window.surface_tab)
+    app.processEvents()
+    tabs["surfaces"] = window.surface_tab
+    view = window.surface_view
+    view.set_surface("rosenbrock")
+    view.set_start(*view.surface.start)
+    wait_for(view.sig_paths_ready, 120)
+    for _ in range(300):
+        view.step(1)
+    tabs["runs"] = window.runs_view
+    grab_all(["compare", "surfaces", "runs"])
+    window.close()
+    return written
+
+
 if __name__ == "__main__":
+    if "--sizes" in sys.argv[1:]:
+        sized_screenshots(ROOT / "docs" / "screens")
+        sys.stdout.flush()
+        os._exit(0)
     main_window_screenshot(ROOT / "docs" / "screenshot.png")
     # Skip the Qt/TensorFlow teardown at exit, which can crash (see gui/app.py).
     sys.stdout.flush()

@@ -111,7 +111,7 @@ def load_dataset(config: RunConfig) -> Dataset:
     return datasets.get(
         config.dataset,
         validation_split=config.validation_split,
-        seed=config.seed,
+        seed=config.data_seed_value,
         target=config.target,
         **config.dataset_options,
     )

@@ -31,6 +31,11 @@ from trainers.session import TrainingSession
 from trainers.summary import SummaryRow, summarize
 
 
+# "fused": the members train together in one compiled step (trainers.fused); "sequential": one
+# after another; "auto": fused where it is faster, measured on the first chunks.
+ENGINES = ("auto", "fused", "sequential")
+
+
 class CompareSession:
     """Trains labelled runs one after another in the calling thread, each a member of one job.
 
@@ -52,7 +57,14 @@ class CompareSession:
         *,
         key: RunKey | None = None,
         control: JobControl | None = None,
+        engine: str = "auto",
     ):
+        if engine not in ENGINES:
+            raise ConfigError(f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}.")
+        self.engine = engine
+        # Which engine trained the job and why, for the CLI, the window and the job's record.
+        self.engine_used = "sequential"
+        self.engine_note = "sequential: one run after another"
         self.runs = list(runs)
         self.listener = listener or ignore
         self.target_loss = target_loss
@@ -122,7 +134,9 @@ class CompareSession:
 def _dataset_key(config: RunConfig) -> str:
     """What decides the loaded data: runs that agree on it share one check."""
     options = sorted((str(k), repr(v)) for k, v in config.dataset_options.items())
-    return repr((config.dataset, options, config.target, config.validation_split, config.seed))
+    return repr(
+        (config.dataset, options, config.target, config.validation_split, config.data_seed_value)
+    )
 
 
 __all__ = ["CompareSession"]

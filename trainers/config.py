@@ -69,6 +69,9 @@ class RunConfig:
     `dataset` is a built-in name (see `trainers.catalog.DATASETS`) or the path of a CSV, NPZ or
     image folder. `loss=None` picks the usual loss for the dataset's task. `batch_size` is a
     number of samples or "full" (batch gradient descent); 1 is stochastic gradient descent.
+    `seed` decides the initial weights and, unless `data_seed` is given, the data too (the
+    points of a generated dataset, the validation split, the order of the batches): runs
+    repeated over seeds keep one `data_seed`, so they differ only in where they start.
     """
 
     dataset: str = "moons"
@@ -88,9 +91,15 @@ class RunConfig:
     schedule: str = "constant"
     schedule_options: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    data_seed: int | None = None
     jit_compile: bool = False
     steps_per_execution: int | str = "auto"
     distribute: str = "none"
+
+    @property
+    def data_seed_value(self) -> int:
+        """The seed of the data: `data_seed`, or `seed` when it is not given."""
+        return self.seed if self.data_seed is None else int(self.data_seed)
 
     # -------------------------------------------------------------------------- validation
     def validate(self) -> RunConfig:
@@ -109,6 +118,8 @@ class RunConfig:
                 )
         c.validation_split = _number("validation_split", c.validation_split, 0.0, 0.9)
         c.seed = _integer("seed", c.seed, 0, 2**31 - 1)
+        if c.data_seed is not None:
+            c.data_seed = _integer("data_seed", c.data_seed, 0, 2**31 - 1)
         c.epochs = _integer("epochs", c.epochs, 1, MAX_EPOCHS)
         c.hidden_layers = _layers(c.hidden_layers)
         if not isinstance(c.activation, str) or c.activation not in ACTIVATIONS:

@@ -112,7 +112,7 @@ def train_multi_worker(config: RunConfig, strategy=None) -> MultiWorkerRun:
     step_losses: list[float] = []
     epoch_losses: list[float] = []
     for epoch in range(config.epochs):
-        order = build.epoch_order(n, config.seed, epoch).numpy()
+        order = build.epoch_order(n, config.data_seed_value, epoch).numpy()
         epoch_data = tf.data.Dataset.from_tensor_slices((data.x_train[order], y_train[order]))
         epoch_data = epoch_data.batch(batch).with_options(options)
         first = len(step_losses)

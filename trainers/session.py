@@ -115,131 +115,45 @@ class TrainingSession:
         # Keras's clear_session() runs gc.collect() unless told not to. Off the main thread (the
         # window's engine thread) that could destroy Qt widgets held in garbage cycles on the
         # wrong thread, so there the window's own collector frees the memory instead.
-        on_main_thread = threading.current_thread() is threading.main_thread()
-        keras.backend.clear_session(free_memory=on_main_thread)
-        keras.utils.set_random_seed(config.seed)
-        # Under a strategy the model, the optimizer and the metrics must be made in its scope
-        # (their variables are mirrored on every device); fit and evaluate then use it.
-        with distribute.strategy_scope(config.distribute):
-            from_logits = bool(config.loss_options.get("from_logits", False))
-            model = build.build_run_model(config, data, loss_name)
-            n_train = len(data.x_train)
-            batch = build.batch_size(config, n_train)
-            steps_per_epoch = math.ceil(n_train / batch)
-            replicas = distribute.replicas(config.distribute)
-            if batch < replicas:
-                raise ConfigError(
-                    f"A batch of {batch} samples cannot be shared between {replicas} devices: "
-                    f'use a batch size of at least {replicas}, or distribute = "none".'
-                )
-            distributed = replicas > 1 or config.distribute != "none"
-            if distributed:
-                spe = 1  # Keras 3.15 fails on several steps per call under a strategy (#19246)
-            elif config.steps_per_execution == "auto":
-                spe = build.choose_steps_per_execution(model, batch, steps_per_epoch)
-            else:
-                spe = int(config.steps_per_execution)
-
-            optimizer = build.build_run_optimizer(config, steps_per_epoch)
-            loss = losses.get(loss_name, **config.loss_options)
-            metric = models.metric_for(data.task, loss_name, from_logits)
-            if not self.inspect_optimizer:
-                recorder = StepLossRecorder(capacity=spe)
-            elif distributed or not isinstance(optimizer, DescentOptimizer):
-                recorder = StepLossRecorder(capacity=spe, watched=model.trainable_variables)
-            else:
-                recorder = StepLossRecorder(capacity=spe, optimizer=optimizer)
-            rate = effective_rate_function(optimizer) if self.inspect_optimizer else None
-            model.compile(
-                optimizer=optimizer,
-                loss=loss,
-                metrics=[metric, recorder],
-                jit_compile=config.jit_compile,
-                steps_per_execution=spe,
-            )
-            recorder.attach(model)
-            # A saved model.keras must reload in plain Keras after `import trainers.keras_objects`:
-            # record the compile settings without our per-step probes, not meant to be saved.
-            compat.set_saved_compile_config(
-                model,
-                optimizer=optimizer,
-                loss=loss,
-                loss_weights=None,
-                metrics=[metric],
-                weighted_metrics=None,
-                run_eagerly=False,
-                steps_per_execution=spe,
-                jit_compile=config.jit_compile,
-            )
-        y_train = models.prepare_labels(data.y_train, data.task, loss_name, data.n_classes)
-        validation = None
-        if len(data.x_val):
-            y_val = models.prepare_labels(data.y_val, data.task, loss_name, data.n_classes)
-            validation = (data.x_val, y_val)
-
-        # The untrained model's losses: epoch 0 of the curves, the baseline every run starts from.
-        eval_batch = max(batch, build.VALIDATION_BATCH)
-        initial = model.evaluate(
-            build.ordered_batches(data.x_train, y_train, eval_batch), verbose=0, return_dict=True
-        )
-        initial_logs = {k: float(v) for k, v in initial.items() if k not in INTERNAL_METRICS}
-        if validation is not None:
-            val = model.evaluate(
-                build.ordered_batches(*validation, eval_batch), verbose=0, return_dict=True
-            )
-            initial_logs.update(
-                {f"val_{k}": float(v) for k, v in val.items() if k not in INTERNAL_METRICS}
-            )
-        info = RunInfo(
-            config=config,
-            dataset_summary=data.summary(),
-            task=data.task,
-            loss=loss_name,
-            model_summary=models.describe(model),
-            n_train=n_train,
-            n_val=len(data.x_val),
-            batch_size=batch,
-            steps_per_epoch=steps_per_epoch,
-            steps_per_execution=spe,
-            total_steps=steps_per_epoch * config.epochs,
-            metric=metric.name,
-            device=distribute.description(config.distribute, build.device_description()),
-            initial_logs=initial_logs,
-            feature_names=data.feature_names,
-            feature_scale=data.feature_scale,
-            class_names=data.class_names,
-            target_scale=data.target_scale,
-            pixel_scale=raw_model.pixel_scale(data),
-        )
+        keras.backend.clear_session(free_memory=on_main_thread())
+        run = build_member(config, data, loss_name, inspect_optimizer=self.inspect_optimizer)
+        model = run.model
+        initial_logs = evaluate_logs(model, run.train_batches())
+        if run.validation is not None:
+            val = evaluate_logs(model, run.validation_batches())
+            initial_logs.update({f"val_{k}": v for k, v in val.items()})
+        info = run_info(config, data, run, initial_logs)
         boundary = None
         if self.boundary_resolution and data.task != "regression" and data.input_shape == (2,):
             boundary = BoundaryProbe(
                 model,
                 data.x_train,
                 self.boundary_resolution,
-                from_logits,
+                run.from_logits,
                 loss_name == "binary_crossentropy",
             )
             info.points = (data.x_train, data.y_train)
             info.grid_axes = boundary.axes
         result.info = info
         result.model = model
-        batches = build.ShuffledBatches(data.x_train, y_train, batch, config.seed)
-        reporter = _Reporter(self._emit, self.key, self.control, info, result, recorder, batches)
-        reporter.rate, reporter.boundary = rate, boundary
+        batches = build.ShuffledBatches(
+            data.x_train, run.y_train, run.batch, config.data_seed_value
+        )
+        reporter = _Reporter(
+            self._emit, self.key, self.control, info, result, run.recorder, batches
+        )
+        reporter.rate, reporter.boundary = run.rate, boundary
         # Traced and compiled here, so the training clock (from the reporter's start) counts
         # updates, not the second or more of tracing the first call of `fit` would carry.
         self._status("Preparing the training step...")
-        compat.warm_up_train_function(model, batches.dataset, recorder.variables)
+        compat.warm_up_train_function(model, batches.dataset, run.recorder.variables)
         self._status("Training...")
         self._emit(events.Started(self.key, info, self.label))
         try:
             model.fit(
                 batches.dataset,
                 epochs=config.epochs,
-                validation_data=None
-                if validation is None
-                else build.ordered_batches(*validation, eval_batch),
+                validation_data=run.validation_batches(),
                 shuffle=False,  # the batches come shuffled, see ShuffledBatches
                 verbose=0,
                 callbacks=[reporter],
@@ -248,6 +162,159 @@ class TrainingSession:
             # Also when training raised: the steps so far go into the result (run() then marks
             # it failed), so a saved or exported run keeps its curves up to the error.
             reporter.finish()
+
+
+def on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+class Member:
+    """One run's compiled model and what trains it: made by `build_member`."""
+
+    def __init__(self, **parts):
+        self.config: RunConfig = parts["config"]
+        self.data: Dataset = parts["data"]
+        self.loss_name: str = parts["loss_name"]
+        self.model: keras.Model = parts["model"]
+        self.recorder: StepLossRecorder = parts["recorder"]
+        self.rate = parts["rate"]  # effective_rate_function(optimizer), or None
+        self.metric = parts["metric"]
+        self.batch: int = parts["batch"]
+        self.steps_per_epoch: int = parts["steps_per_epoch"]
+        self.spe: int = parts["spe"]
+        self.from_logits: bool = parts["from_logits"]
+        self.y_train = models.prepare_labels(
+            self.data.y_train, self.data.task, self.loss_name, self.data.n_classes
+        )
+        self.validation = None
+        if len(self.data.x_val):
+            y_val = models.prepare_labels(
+                self.data.y_val, self.data.task, self.loss_name, self.data.n_classes
+            )
+            self.validation = (self.data.x_val, y_val)
+        self.eval_batch = max(self.batch, build.VALIDATION_BATCH)
+
+    def train_batches(self):
+        """The training data in order, in evaluation batches (the epoch-0 losses)."""
+        return build.ordered_batches(self.data.x_train, self.y_train, self.eval_batch)
+
+    def validation_batches(self):
+        if self.validation is None:
+            return None
+        return build.ordered_batches(*self.validation, self.eval_batch)
+
+
+def build_member(
+    config: RunConfig,
+    data: Dataset,
+    loss_name: str,
+    *,
+    inspect_optimizer: bool = False,
+    steps_per_execution: int | None = None,
+) -> Member:
+    """Seed, build and compile the run's model with its optimizer, loss, metric and step
+    recorder, under the run's distribution strategy. `steps_per_execution` overrides the
+    run's own (a fused job's members share one)."""
+    keras.utils.set_random_seed(config.seed)
+    # Under a strategy the model, the optimizer and the metrics must be made in its scope
+    # (their variables are mirrored on every device); fit and evaluate then use it.
+    with distribute.strategy_scope(config.distribute):
+        from_logits = bool(config.loss_options.get("from_logits", False))
+        model = build.build_run_model(config, data, loss_name)
+        n_train = len(data.x_train)
+        batch = build.batch_size(config, n_train)
+        steps_per_epoch = math.ceil(n_train / batch)
+        replicas = distribute.replicas(config.distribute)
+        if batch < replicas:
+            raise ConfigError(
+                f"A batch of {batch} samples cannot be shared between {replicas} devices: "
+                f'use a batch size of at least {replicas}, or distribute = "none".'
+            )
+        distributed = replicas > 1 or config.distribute != "none"
+        if distributed:
+            spe = 1  # Keras 3.15 fails on several steps per call under a strategy (#19246)
+        elif steps_per_execution is not None:
+            spe = steps_per_execution
+        elif config.steps_per_execution == "auto":
+            spe = build.choose_steps_per_execution(model, batch, steps_per_epoch)
+        else:
+            spe = int(config.steps_per_execution)
+
+        optimizer = build.build_run_optimizer(config, steps_per_epoch)
+        loss = losses.get(loss_name, **config.loss_options)
+        metric = models.metric_for(data.task, loss_name, from_logits)
+        if not inspect_optimizer:
+            recorder = StepLossRecorder(capacity=spe)
+        elif distributed or not isinstance(optimizer, DescentOptimizer):
+            recorder = StepLossRecorder(capacity=spe, watched=model.trainable_variables)
+        else:
+            recorder = StepLossRecorder(capacity=spe, optimizer=optimizer)
+        rate = effective_rate_function(optimizer) if inspect_optimizer else None
+        model.compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=[metric, recorder],
+            jit_compile=config.jit_compile,
+            steps_per_execution=spe,
+        )
+        recorder.attach(model)
+        # A saved model.keras must reload in plain Keras after `import trainers.keras_objects`:
+        # record the compile settings without our per-step probes, not meant to be saved.
+        compat.set_saved_compile_config(
+            model,
+            optimizer=optimizer,
+            loss=loss,
+            loss_weights=None,
+            metrics=[metric],
+            weighted_metrics=None,
+            run_eagerly=False,
+            steps_per_execution=spe,
+            jit_compile=config.jit_compile,
+        )
+    return Member(
+        config=config,
+        data=data,
+        loss_name=loss_name,
+        model=model,
+        recorder=recorder,
+        rate=rate,
+        metric=metric,
+        batch=batch,
+        steps_per_epoch=steps_per_epoch,
+        spe=spe,
+        from_logits=from_logits,
+    )
+
+
+def evaluate_logs(model: keras.Model, batches) -> dict[str, float]:
+    """`model.evaluate` on `batches`, without our internal metrics."""
+    logs = model.evaluate(batches, verbose=0, return_dict=True)
+    return {k: float(v) for k, v in logs.items() if k not in INTERNAL_METRICS}
+
+
+def run_info(config: RunConfig, data: Dataset, run: Member, initial_logs: dict) -> RunInfo:
+    """What a run's `Started` event says about it (the views and the library read it)."""
+    return RunInfo(
+        config=config,
+        dataset_summary=data.summary(),
+        task=data.task,
+        loss=run.loss_name,
+        model_summary=models.describe(run.model),
+        n_train=len(data.x_train),
+        n_val=len(data.x_val),
+        batch_size=run.batch,
+        steps_per_epoch=run.steps_per_epoch,
+        steps_per_execution=run.spe,
+        total_steps=run.steps_per_epoch * config.epochs,
+        metric=run.metric.name,
+        device=distribute.description(config.distribute, build.device_description()),
+        initial_logs=initial_logs,
+        feature_names=data.feature_names,
+        feature_scale=data.feature_scale,
+        class_names=data.class_names,
+        target_scale=data.target_scale,
+        pixel_scale=raw_model.pixel_scale(data),
+    )
 
 
 class _Reporter(keras.callbacks.Callback):

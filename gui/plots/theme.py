@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 RAW_ALPHA = 70
@@ -86,14 +86,88 @@ def set_title(plot: pg.PlotWidget, text: str) -> None:
 
 
 def fit_title_row(plot: pg.PlotWidget) -> None:
-    """Make the title's row as tall as its text: pyqtgraph fixes it at 30 px, which cuts a
-    zoomed title. Call after `plot.setTitle`, which sets the 30 px again."""
+    """Make the title fit: broken onto more lines where it is wider than the plot (pyqtgraph
+    would cut it at both ends), and its row as tall as its lines (pyqtgraph fixes the row at
+    30 px, which cuts a zoomed title). Call after `plot.setTitle`, which sets the 30 px again;
+    the plot calls it itself when resized."""
     item = plot.getPlotItem()
     if not item.titleLabel.isVisible():
         return
+    if not getattr(plot, "_descent_title_fitted", False):
+        plot._descent_title_fitted = True
+        plot.installEventFilter(_TITLE_FITTER)
+    label = item.titleLabel
+    full = label.text.replace("<br>", " ")
+    # The title is centred above the view box, beside the left axis: that is its room.
+    # (The view box itself is laid out after the resize this may be called for: not yet.)
+    axis = item.getAxis("left")
+    room = plot.width() - (axis.width() if axis.isVisible() else 0) - 24
+    wrapped = _wrapped(full, _title_font(label), room)
+    if wrapped != label.text:
+        label.setText(wrapped)
     height = max(30, math.ceil(item.titleLabel.item.boundingRect().height()) + 2)
     item.titleLabel.setMaximumHeight(height)
     item.layout.setRowFixedHeight(0, height)
+
+
+def _title_font(label) -> QFont:
+    font = QFont(QApplication.font())
+    size = str(label.opts.get("size") or "")
+    if size.endswith("pt"):
+        font.setPointSizeF(float(size[:-2]))
+    if label.opts.get("bold"):
+        font.setBold(True)
+    return font
+
+
+def _wrapped(text: str, font: QFont, width: float) -> str:
+    """`text` broken at spaces into lines of at most `width` pixels (a longer word keeps its
+    own line), joined with <br>; `text` itself where it fits on one line or has markup."""
+    metrics = QFontMetricsF(font)
+    if "<" in text or width <= 0 or metrics.horizontalAdvance(text) <= width:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+class _TitleFitter(QObject):
+    """Refits a plot's title when the plot is resized (see `fit_title_row`)."""
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize and isinstance(watched, pg.PlotWidget):
+            fit_title_row(watched)
+        return False
+
+
+_TITLE_FITTER = _TitleFitter()
+
+
+class _RoomyLegend(QObject):
+    """Shows a plot's legend only while the plot is at least `width` x `height` pixels."""
+
+    def __init__(self, plot: pg.PlotWidget, legend: pg.LegendItem, width: int, height: int):
+        super().__init__(plot)
+        self.legend, self.width, self.height = legend, width, height
+        plot.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize:
+            size = event.size()
+            self.legend.setVisible(size.width() >= self.width and size.height() >= self.height)
+        return False
+
+
+def legend_only_with_room(
+    plot: pg.PlotWidget, legend: pg.LegendItem, width: int, height: int
+) -> None:
+    """Hide `legend` while `plot` is smaller than `width` x `height`: in a small plot it
+    covers the curves. For plots whose colours are named elsewhere too (a list beside it)."""
+    _RoomyLegend(plot, legend, width, height)
 
 
 def run_style(index: int) -> tuple[QColor, Qt.PenStyle]:

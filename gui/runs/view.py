@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QVBoxLayout,
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 SETTINGS_KEY = "runs/folder"
 ALL = "All"
+# Narrower than this the table's rows of buttons leave the curves too little room beside it.
+SIDE_BY_SIDE_MIN_WIDTH = 820
 MAX_PLOTTED = 24  # more selected runs than this: only the first are drawn, to stay readable
 
 
@@ -177,8 +180,11 @@ class RunsView(QWidget):
         self.default_button = QPushButton("Default folder")
         named(self.default_button, "runsDefaultFolderButton", "Use the default library folder")
         self.default_button.clicked.connect(lambda: self.set_runs_folder(None))
+        # Its own row, and never wider than the tab: a long path set the tab's minimum width
+        # (the full path is in the tooltip, and can be selected).
+        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addStretch(1)
         folder_row.addWidget(self.folder_button)
         folder_row.addWidget(self.default_button)
 
@@ -190,6 +196,7 @@ class RunsView(QWidget):
         left_layout.addWidget(self.table, 1)
         left_layout.addLayout(edits)
         left_layout.addLayout(reuse)
+        left_layout.addWidget(self.folder_label)
         left_layout.addLayout(folder_row)
 
         self.curves = RunCurvesPlots()
@@ -201,7 +208,7 @@ class RunsView(QWidget):
         self.curves.addWidget(self.details)  # a third pane of the plots' splitter, below them
         self.curves.setSizes([400, 300, 200])
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.curves)
         splitter.setStretchFactor(0, 3)
@@ -210,6 +217,18 @@ class RunsView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
         self._update_buttons()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Narrower than `SIDE_BY_SIDE_MIN_WIDTH` (a 1024-pixel window), the curves go under the
+        table, side by side, instead of beside it, where they were cut off at the right."""
+        super().resizeEvent(event)
+        wide = self.width() >= SIDE_BY_SIDE_MIN_WIDTH
+        outer = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != outer:
+            self.splitter.setOrientation(outer)
+            self.curves.setOrientation(
+                Qt.Orientation.Vertical if wide else Qt.Orientation.Horizontal
+            )
 
     # ============================================================================== library
     def set_runs_folder(self, folder: str | None, *, remember: bool = True) -> bool:

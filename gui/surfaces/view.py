@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.plots import retitle, themed
+from gui.plots import legend_only_with_room, retitle, themed
 from gui.surfaces.drawing import LOSS_FLOOR, divergence_note, legend_label, path_color, result_text
 from gui.surfaces.optimizer_list import COLUMN_NAME, COLUMN_RESULT, PathOptimizerList
 from gui.surfaces.path_worker import PathWorker
@@ -183,6 +183,9 @@ class SurfaceView(QWidget):
         self.loss_plot.setLabel("bottom", "step")
         text = QApplication.palette().color(QPalette.ColorRole.Text)
         self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextColor=text)
+        # The list of optimizers beside the map names every colour; in a small loss plot (a
+        # 1024x700 window) the legend would cover the curves.
+        legend_only_with_room(self.loss_plot, self.loss_legend, 420, 240)
 
         for name in self._infos:
             color = path_color(name)

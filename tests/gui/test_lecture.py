@@ -80,6 +80,18 @@ def test_zoom_scales_text_and_lines_together_and_a_new_window_remembers_it(qtbot
         second.close()
 
 
+def test_at_150_percent_on_a_large_screen_the_side_panel_is_not_cut_off(qtbot, window):
+    window.resize(1920, 1080)
+    scroll = window.panel.parentWidget().parentWidget()  # the panel's scroll area
+    window.lecture.set_zoom(1.5)
+    qtbot.wait(50)
+    # The panel never scrolls sideways: its text fits only if the area is as wide as it needs.
+    assert scroll.viewport().width() >= window.panel.minimumSizeHint().width()
+    window.lecture.set_zoom(1.0)
+    qtbot.wait(50)
+    assert scroll.minimumWidth() == 380
+
+
 def test_zoom_out_stops_at_the_smallest_step(window):
     for _ in range(10):
         action(window, "zoomOutAction").trigger()

@@ -219,3 +219,19 @@ def test_runs_trained_in_the_window_appear_in_the_runs_tab(qtbot, window, tmp_pa
     np.testing.assert_array_equal(curves.steps, np.arange(1, 21))  # moons: 10 steps an epoch
     tabs = [window.view_tabs.tabText(i) for i in range(window.view_tabs.count())]
     assert "Runs" in tabs
+
+
+def test_in_a_narrow_tab_the_curves_go_under_the_table_and_are_not_cut_off(qtbot, view):
+    from PySide6.QtCore import Qt
+
+    assert view.splitter.orientation() == Qt.Orientation.Horizontal
+    view.resize(612, 640)  # the Runs tab of a 1024x700 window
+    qtbot.wait(20)
+    assert view.splitter.orientation() == Qt.Orientation.Vertical
+    for plot in (view.step_plot, view.epoch_plot):
+        right = plot.mapTo(view, plot.rect().topRight()).x()
+        assert right <= view.width(), "a plot reaches past the tab's right edge"
+    view.resize(1200, 700)
+    qtbot.wait(20)
+    assert view.splitter.orientation() == Qt.Orientation.Horizontal
+
