@@ -28,6 +28,9 @@ SCRIPTS = (
     (4, "start-up", "bench_startup.py"),
     (5, "long curves", "bench_long_curves.py"),
     (6, "memory", "bench_memory.py"),
+    (7, "8 seeds in one step", "bench_fused_seeds.py"),
+    (8, "32 members in one step", "bench_fused_optimizers.py"),
+    (9, "105 members vs one run", "bench_fused_grid.py"),
 )
 REPORT = bench.ROOT / "docs" / "performance.md"
 ROW_TIMEOUT_S = 420

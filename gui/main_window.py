@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         from gui.compare import CompareView
         from gui.runs import RunsView
 
-        self.compare_view = CompareView(self.worker, self.build_config)
+        self.compare_view = CompareView(self.worker, self.build_config, settings=self.settings)
         self.compare_view.sig_comparison_started.connect(lambda _: self._set_comparing(True))
         self.compare_view.sig_comparison_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.compare_view, "Compare")

@@ -6,7 +6,8 @@
         # docs/screens/<size>-<tab>.png: every tab at 1024x700 and 1280x800, and at 1920x1080
         # with lecture zoom 150%, after SGD with batch 1 for 10 epochs on the spirals
 
-Runs offscreen, with its own settings file, so it neither needs a display nor touches yours.
+Runs offscreen, with its own settings file and run library, so it neither needs a display nor
+touches yours.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Its runs go to a library of its own, never into the user's.
+os.environ.setdefault("DESCENT_RUNS_DIR", tempfile.mkdtemp(prefix="descent-shots-"))
 
 
 def main_window_screenshot(path: Path) -> None:

@@ -30,7 +30,6 @@ from trainers.events import (
 from trainers.session import TrainingSession
 from trainers.summary import SummaryRow, summarize
 
-
 # "fused": the members train together in one compiled step (trainers.fused); "sequential": one
 # after another; "auto": fused where it is faster, measured on the first chunks.
 ENGINES = ("auto", "fused", "sequential")
@@ -77,20 +76,90 @@ class CompareSession:
         self.listener(Status(self.key, text))
 
     def run(self) -> list[SummaryRow]:
-        """Check every run, then train them in order; return the summary rows, one per run."""
+        """Check every run, then train them (in fused groups where the engine allows, the rest
+        one after another); return the summary rows, one per run, in the runs' order."""
         checked = self._check()
-        self.results, rows = [], []
-        for index, (label, config) in enumerate(checked):
+        groups = self._groups(checked)
+        done: dict[int, RunResult] = {}
+        for members in groups:
             self.control.hold(on_pause=lambda: self._status("Paused"))
             if self.control.stop_requested:
+                break
+            if len(members) == 1:
+                index = members[0]
+                label, config = checked[index]
+                done[index] = self._train(index, label, config, len(checked))
+            else:
+                done.update(zip(members, self._train_fused(members, checked), strict=True))
+        self.results, rows = [], []
+        for index, (label, config) in enumerate(checked):
+            if index not in done:
                 rows.append(summarize(label, RunResult(config=config, status="skipped"), None))
                 continue
-            result = self._train(index, label, config, len(checked))
-            self.results.append((label, result))
-            rows.append(summarize(label, result, self.target_loss))
+            self.results.append((label, done[index]))
+            rows.append(summarize(label, done[index], self.target_loss))
         self.rows = rows
         self.listener(JobFinished(self.key, tuple(rows)))
         return rows
+
+    def _groups(self, checked: list[tuple[str, RunConfig]]) -> list[list[int]]:
+        """The members' indices in the groups they train in, in the order of their first
+        member; sets `engine_used` and `engine_note`."""
+        from trainers import fused
+
+        if self.engine == "sequential" or len(checked) < 2:
+            self.engine_used = "sequential"
+            self.engine_note = "sequential: one run after another" + (
+                " (--sequential)" if self.engine == "sequential" else ""
+            )
+            return [[i] for i in range(len(checked))]
+        by_key: dict[tuple, list[int]] = {}
+        alone: list[int] = []
+        reasons = set()
+        for index, (_label, config) in enumerate(checked):
+            why = fused.fusable(config)
+            if why is not None:
+                alone.append(index)
+                reasons.add(why)
+                continue
+            data = self._loaded[_dataset_key(config)]
+            key = (_dataset_key(config), fused.group_key(config, self._loss[index], data))
+            by_key.setdefault(key, []).append(index)
+        groups = [*by_key.values(), *([i] for i in alone)]
+        groups.sort(key=lambda members: members[0])
+        together = [g for g in groups if len(g) > 1]
+        if not together:
+            self.engine_used = "sequential"
+            self.engine_note = "sequential: no two runs share their data, batch size and epochs"
+            if reasons:
+                self.engine_note += f" ({'; '.join(sorted(reasons))})"
+            return groups
+        self.engine_used = "fused"
+        sizes = ", ".join(str(len(g)) for g in together)
+        self.engine_note = (
+            f"fused: {sum(len(g) for g in together)} runs trained together in one compiled "
+            f"step per group (groups of {sizes})"
+        )
+        if len(together) < len(groups):
+            self.engine_note += "; the others one after another"
+        if reasons:
+            self.engine_note += f" ({'; '.join(sorted(reasons))})"
+        return groups
+
+    def _train_fused(self, members: list[int], checked) -> list[RunResult]:
+        from trainers.fused import FusedGroup
+
+        config = checked[members[0]][1]
+        self._status(f"Training {len(members)} runs together...")
+        group = FusedGroup(
+            [(RunKey(self.key.job, i), checked[i][0], checked[i][1]) for i in members],
+            self._loaded[_dataset_key(config)],
+            [self._loss[i] for i in members],
+            self.listener,
+            self.control,
+            key=self.key,
+        )
+        return group.run()
 
     def _check(self) -> list[tuple[str, RunConfig]]:
         """Validated configurations; each distinct dataset is loaded once to prove it loads
@@ -104,14 +173,17 @@ class CompareSession:
                 checked.append((label, config.validate()))
             except ConfigError as exc:
                 raise ConfigError(f"Run {label!r}: {exc}") from None
-        loaded: dict[str, Dataset] = {}
-        for label, config in checked:
+        # Each distinct dataset, loaded once, and each run's loss: a fused group trains on them.
+        self._loaded: dict[str, Dataset] = {}
+        self._loss: dict[int, str] = {}
+        loaded = self._loaded
+        for index, (label, config) in enumerate(checked):
             key = _dataset_key(config)
             try:
                 if key not in loaded:
                     self._status("Loading the dataset...")
                     loaded[key] = build.load_dataset(config)
-                build.check_run(config, loaded[key])
+                self._loss[index] = build.check_run(config, loaded[key])
             except DescentError as exc:
                 raise type(exc)(f"Run {label!r}: {exc}") from None
         return checked

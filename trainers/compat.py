@@ -108,12 +108,13 @@ def warm_up_train_function(model: keras.Model, dataset: Any, extra_state: Any = 
     """
     strategy = model.distribute_strategy
     with strategy.scope():
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
+        optimizer = model.optimizer  # None for a fused group: its members have their own
+        if optimizer is not None and not optimizer.built:
+            optimizer.build(model.trainable_variables)
         state = _unique(
             [
                 *model.variables,
-                *model.optimizer.variables,
+                *(optimizer.variables if optimizer is not None else ()),
                 *(v for metric in model.metrics for v in metric.variables),
                 *extra_state,
             ]

@@ -2,8 +2,9 @@
 
 `plan()` turns a base RunConfig and the values given for each axis (optimizers, learning
 rates, losses, batch sizes) into labelled runs; `gd_variants()` gives batch, stochastic and
-mini-batch gradient descent. Plain Python (no TensorFlow): the window plans as the user ticks,
-before the engine has loaded; `trainers.compare.CompareSession` trains the plan.
+mini-batch gradient descent; `over_seeds()` repeats each run over several seeds, as groups.
+Plain Python (no TensorFlow): the window plans as the user ticks, before the engine has
+loaded; `trainers.compare.CompareSession` trains the plan.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from trainers import catalog
@@ -101,6 +103,78 @@ def gd_variants(base: RunConfig, minibatch: int = 32) -> list[tuple[str, RunConf
     return runs
 
 
+MAX_SEEDS = 100
+
+
+@dataclass(frozen=True)
+class SeedGroup:
+    """One run of a plan repeated over seeds: its own label, the members that repeat it (their
+    indices in `SeededPlan.runs`) and each member's seed, in the same order."""
+
+    label: str
+    members: tuple[int, ...]
+    seeds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SeededPlan:
+    """The runs of a comparison repeated over `seeds` seeds, and which run each repeats.
+
+    `runs` is what `CompareSession` trains: the members of a group follow each other, group
+    after group. `groups[g]` lists its members; `group_of(i)` is member i's group index.
+    """
+
+    runs: list[tuple[str, RunConfig]]
+    groups: list[SeedGroup]
+    seeds: int
+
+    def group_of(self, member: int) -> int:
+        """The index in `groups` of the group member `member` belongs to."""
+        for index, group in enumerate(self.groups):
+            if member in group.members:
+                return index
+        raise IndexError(f"No member {member} in a plan of {len(self.runs)} runs.")
+
+
+def over_seeds(runs: Sequence[tuple[str, RunConfig]], seeds: int) -> SeededPlan:
+    """Repeat each labelled run over `seeds` seeds: the spread a seed alone makes.
+
+    Member i of a run has seed `run's seed + i` (i = 0 .. seeds - 1) and keeps the run's data
+    seed (`config.data_seed_value`): the members of every group differ only in their initial
+    weights, and all of them see the same data in the same order. Members are labelled
+    "Adam lr=0.001 · seed 3". With `seeds=1` the runs come back unchanged, one group each.
+    Raises ConfigError unless 1 <= seeds <= MAX_SEEDS.
+    """
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
+        raise ConfigError(
+            f"The number of seeds must be a whole number from 1 to {MAX_SEEDS}. "
+            f"Received: seeds={seeds!r}"
+        )
+    members: list[tuple[str, RunConfig]] = []
+    groups = []
+    for label, config in runs:
+        try:
+            first = int(config.seed)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"Run {label!r}: the seed must be a whole number. Received: seed={config.seed!r}"
+            ) from None
+        if seeds == 1:
+            groups.append(SeedGroup(label, (len(members),), (config.seed,)))
+            members.append((label, config))
+            continue
+        indices, numbers = [], []
+        for i in range(seeds):
+            member = _copy(config)
+            member.seed = first + i
+            member.data_seed = config.data_seed_value
+            indices.append(len(members))
+            numbers.append(member.seed)
+            members.append((f"{label} · seed {member.seed}", member))
+        groups.append(SeedGroup(label, tuple(indices), tuple(numbers)))
+    return SeededPlan(members, groups, seeds)
+
+
 def _copy(config: RunConfig) -> RunConfig:
     """A copy whose option tables can be changed without touching the original."""
     copy = dataclasses.replace(config)
@@ -170,4 +244,4 @@ def _unique_labels(runs: list[tuple[str, RunConfig]]) -> list[tuple[str, RunConf
     return unique
 
 
-__all__ = ["gd_variants", "plan"]
+__all__ = ["MAX_SEEDS", "SeedGroup", "SeededPlan", "gd_variants", "over_seeds", "plan"]

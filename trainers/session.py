@@ -333,8 +333,14 @@ class _Reporter(keras.callbacks.Callback):
         result: RunResult,
         recorder: StepLossRecorder,
         batches: build.ShuffledBatches,
+        *,
+        hold: bool = True,
     ):
+        """`hold=False`: the caller applies pause and stop between chunks (a fused group does,
+        once for all its members), and adds the time paused to `not_training`."""
         super().__init__()
+        self.hold = hold
+        self.not_training = 0.0  # seconds paused or drawing the boundary, off the clock
         self.emit = emit
         self.key = key
         self.control = control
@@ -371,7 +377,6 @@ class _Reporter(keras.callbacks.Callback):
         self.recorder.start()
         self._boundary(0)
         self.started = time.perf_counter()
-        self.not_training = 0.0  # seconds paused or drawing the boundary, off the clock
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_index = epoch
@@ -407,6 +412,8 @@ class _Reporter(keras.callbacks.Callback):
             self.model.stop_training = True
             return
         self.watch.add(values)
+        if not self.hold:
+            return
         held = time.perf_counter()
         stop = self.control.hold(
             on_pause=lambda: self.emit(events.Status(self.key, "Paused")),

@@ -1,9 +1,12 @@
 """What a comparison varies: the optimizers and losses ticked, the learning rates and batch sizes
-typed, and a target loss; the Compare, Stop and batch-vs-stochastic buttons.
+typed, a target loss, how many seeds each run is repeated over and which engine trains them;
+the Compare, Stop and batch-vs-stochastic buttons.
 
 Built from `trainers.catalog` at once (no TensorFlow needed). Everything not varied comes from
 the main form's `RunConfig`; `planned_runs(base)` and `gd_runs(base)` turn the choices into
-labelled runs with `trainers.compare` and refuse a bad entry with the engine's own message.
+labelled runs with `trainers.compare` and refuse a bad entry with the engine's own message;
+`seeded_plan(base)` and `seeded_gd_plan(base)` repeat them over the seeds chosen
+(`trainers.plans.over_seeds`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -29,10 +34,27 @@ from PySide6.QtWidgets import (
 from gui.widgets import guard_inputs, named
 from trainers import catalog
 from trainers.parsing import parse_batch_sizes, parse_learning_rates
-from trainers.plans import gd_variants, plan
+from trainers.plans import MAX_SEEDS, SeededPlan, gd_variants, over_seeds, plan
 
 DEFAULT_OPTIMIZERS = ("sgd", "adam")
 GD_MINIBATCH = 32
+# The engine choices (`trainers.compare.ENGINES`, spelled here so the tab needs no TensorFlow):
+# key, text, what it does.
+ENGINES = (
+    (
+        "auto",
+        "Auto",
+        "trains the runs together in one compiled step where that is faster, "
+        "measured on the first steps; else one after another",
+    ),
+    (
+        "fused",
+        "Fused",
+        "always trains the runs together in one compiled step (runs that "
+        "share the data and batch size)",
+    ),
+    ("sequential", "Sequential", "trains the runs one after another, each on its own"),
+)
 
 
 def _fit_rows(widget: QListWidget, rows: int) -> None:
@@ -134,6 +156,33 @@ class CompareChoices(QWidget):
         form.addRow("Target loss", self.target_spin)
         layout.addWidget(varied)
 
+        seeds = QGroupBox("Seeds and engine")
+        seeds_form = QFormLayout(seeds)
+        self.seeds_form = seeds_form  # the view adds how the plots show seeds, under Seeds
+        self.seeds_spin = named(QSpinBox(), "compareSeedsSpin", "Seeds per run")
+        self.seeds_spin.setRange(1, MAX_SEEDS)
+        self.seeds_spin.setValue(1)
+        self.seeds_spin.setToolTip(
+            "Repeat every run with this many seeds (the main form's seed, +1, +2 ...): each "
+            "starts from other weights on the same data in the same order. The plots then "
+            "draw each run's median over its seeds with a band, and the table its medians."
+        )
+        self.seeds_spin.valueChanged.connect(self.sig_changed)
+        seeds_form.addRow("Seeds", self.seeds_spin)
+        self.engine_combo = named(QComboBox(), "compareEngineCombo", "Training engine")
+        for key, text, what in ENGINES:
+            self.engine_combo.addItem(text, key)
+            self.engine_combo.setItemData(
+                self.engine_combo.count() - 1, f"{text}: {what}.", Qt.ItemDataRole.ToolTipRole
+            )
+        self.engine_combo.setToolTip(
+            "\n".join(f"{text}: {what}." for _, text, what in ENGINES)
+            + "\nEither way each run gets the same numbers; the status line says which was used."
+        )
+        self.engine_combo.currentIndexChanged.connect(self.sig_changed)
+        seeds_form.addRow("Engine", self.engine_combo)
+        layout.addWidget(seeds)
+
         self.plan_label = named(QLabel(), "comparePlanLabel", "Runs planned")
         self.plan_label.setWordWrap(True)
         layout.addWidget(self.plan_label)
@@ -201,6 +250,16 @@ class CompareChoices(QWidget):
     def target(self) -> float | None:
         return self.target_spin.value() or None
 
+    @property
+    def seeds(self) -> int:
+        """How many seeds each run is repeated over (1: once, as it is)."""
+        return self.seeds_spin.value()
+
+    @property
+    def engine(self) -> str:
+        """The engine chosen: "auto", "fused" or "sequential"."""
+        return self.engine_combo.currentData() or "auto"
+
     def set_running(self, running: bool) -> None:
         """While a comparison trains, its choices are fixed; only Stop is offered."""
         for widget in (
@@ -209,6 +268,8 @@ class CompareChoices(QWidget):
             self.batch_edit,
             self.loss_list,
             self.target_spin,
+            self.seeds_spin,
+            self.engine_combo,
             self.compare_button,
             self.gd_button,
         ):
@@ -245,13 +306,26 @@ class CompareChoices(QWidget):
         minibatch = next((b for b in numbers if b > 1), GD_MINIBATCH)
         return gd_variants(base, minibatch=minibatch)
 
-    def show_plan(self, runs: list | None, problem: str = "") -> None:
+    def seeded_plan(self, base) -> SeededPlan:
+        """`planned_runs(base)`, each repeated over the seeds chosen."""
+        return over_seeds(self.planned_runs(base), self.seeds)
+
+    def seeded_gd_plan(self, base) -> SeededPlan:
+        """`gd_runs(base)`, each repeated over the seeds chosen."""
+        return over_seeds(self.gd_runs(base), self.seeds)
+
+    def show_plan(self, runs: list | SeededPlan | None, problem: str = "") -> None:
         """Say beside the buttons how many runs the choices make (or what is wrong)."""
         if runs is None:
             self.plan_label.setText(f"\u26a0 {problem}")
             return
+        seeds = runs.seeds if isinstance(runs, SeededPlan) else 1
+        if isinstance(runs, SeededPlan):
+            runs = [(group.label, None) for group in runs.groups]
         n = len(runs)
         text = f"{n} run{'s' if n != 1 else ''}"
+        if seeds > 1:
+            text += f" \u00d7 {seeds} seeds = {n * seeds} trainings"
         if n <= 4:
             text += ": " + ", ".join(label for label, _ in runs)
         self.plan_label.setText(text)

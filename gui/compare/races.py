@@ -1,7 +1,11 @@
 """The comparison's curves, overlaid one colour per run: the smoothed step loss by update, and the
 epoch loss (validation when there is any) by epoch and by seconds of training, which is the fair
 axis for batch vs stochastic vs mini-batch gradient descent. Clicking a run's legend entry hides
-its curves."""
+its curves.
+
+Runs repeated over seeds are drawn one colour per group (`gui.compare.bands`): the median of
+its seeds with a shaded band (min-max or interquartile), each seed's own thin line on request.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QSplitter,
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.compare.bands import BAND_KINDS, BandCurves, SeedBand
 from gui.plots import (
     CurveBuffer,
     DecimatedCurve,
@@ -39,6 +45,10 @@ STEP_TITLE = "Loss by update"
 LEGEND_ROWS = 14  # more runs than this: a second legend column
 FEW_STEPS = 50  # step curves this short also get a dot per step
 RAW_ALPHA = 60
+SEED_ALPHA = 150  # each seed's own line, under its group's median
+
+
+SIDE_BY_SIDE_MIN_WIDTH = 520
 
 
 class ToggleLegend(pg.LegendItem):
@@ -57,6 +67,8 @@ class ToggleLegend(pg.LegendItem):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         for sample, label in self.items:
+            if getattr(sample.item, "note_only", False):
+                continue  # an explanation (the band's), not a run
             if label.isVisible() and label.mapRectToParent(label.boundingRect()).contains(
                 event.pos()
             ):
@@ -96,6 +108,25 @@ STEP_TIP = (
     f"its epochs, at most {round(averaged_steps(10**9)):,} steps and at least 1 (batch descent, "
     "one step an epoch, is not averaged). The title says how many steps that is here."
 )
+TIME_TIP = (
+    "Seconds of training from each run's first update, validation included. Set-up, "
+    "the one-off tracing of the training step and time paused are not counted."
+)
+SEEDED_STEP_TIP = (
+    f"{STEP_TIP}\n\nRepeated over seeds, each run's line is the median of its seeds' lines, "
+    "without a band (the epoch and time plots show the spread); 'Show each seed' draws them."
+)
+
+
+def band_label(kind: str, seeds: int) -> str:
+    """The legend's entry for the shade around each median: what the band is."""
+    return f"band: {BAND_KINDS[kind]} over {seeds} seeds"
+
+
+BAND_TIP = (
+    "Each line is the median of its run's seeds, the shade around it their {band}; on the "
+    "time plot each point stands at the median of the seeds' seconds."
+)
 
 
 @dataclass
@@ -120,10 +151,14 @@ class Race:
     summary: object = None
     visible: bool = True
     dirty: bool = False
+    band: SeedBand | None = None  # the group it is a seed of, when runs repeat over seeds
 
     @property
     def step_curve(self) -> pg.PlotDataItem:
         return self.smooth.item
+
+    def curves(self) -> tuple:
+        return (self.step_curve, self.epoch_curve, self.time_curve)
 
 
 class RacePlots(QWidget):
@@ -148,6 +183,25 @@ class RacePlots(QWidget):
             tip="Show the loss of every update faintly behind its average",
         )
         self.raw_check.toggled.connect(self._on_raw_toggled)
+        self.each_seed_check = named(
+            QCheckBox("Show each seed"),
+            "compareEachSeedCheck",
+            "Show each seed's own curves",
+            tip="With seeds, also draw every seed's own thin curve in its group's colour",
+        )
+        self.each_seed_check.toggled.connect(self._on_each_seed_toggled)
+        self.band_combo = named(
+            QComboBox(),
+            "compareBandCombo",
+            "Band over seeds",
+            tip="The shade around each group's median: the range of its seeds (min-max) or "
+            "their middle half (interquartile, 25th to 75th percentile)",
+        )
+        for key, text in BAND_KINDS.items():
+            self.band_combo.addItem(text, key)
+        self.band_combo.currentIndexChanged.connect(self._on_band_kind_changed)
+        # The seed controls are placed by the view, in the side panel beside the Seeds box:
+        # this row has no room for them at 1024 pixels.
         controls.addWidget(self.log_check)
         controls.addWidget(self.raw_check)
         controls.addStretch(1)
@@ -176,11 +230,8 @@ class RacePlots(QWidget):
         self.time_plot = self._plot(
             "compareTimePlot", "Validation loss by training time", "seconds of training"
         )
-        self.time_plot.setToolTip(
-            "Seconds of training from each run's first update, validation included. Set-up, "
-            "the one-off tracing of the training step and time paused are not counted."
-        )
-        bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.time_plot.setToolTip(TIME_TIP)
+        self.bottom = bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.epoch_plot)
         bottom.addWidget(self.time_plot)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -188,55 +239,171 @@ class RacePlots(QWidget):
         self.splitter.addWidget(bottom)
         layout.addWidget(self.splitter, 1)
         self.races: list[Race] = []
+        self.bands: list[SeedBand] = []
+        self.band_note: pg.PlotDataItem | None = None  # the legend's entry for the band
+        self.seeds = 1
         self.loss_key = "val_loss"
+        self._set_seeded(False)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Side by side, the epoch and time plots need about `SIDE_BY_SIDE_MIN_WIDTH` pixels;
+        narrower (the Compare tab of a 1024x700 window), one above the other: beside each
+        other they reached past the tab's edge and lost their titles' ends."""
+        super().resizeEvent(event)
+        wide = self.width() >= SIDE_BY_SIDE_MIN_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.bottom.orientation() != orientation:
+            self.bottom.setOrientation(orientation)
+            # Stacked, the two plots below need more of the height than one row of them (the
+            # view may keep a table in a third pane, below them).
+            shares = (0.44, 0.33, 0.23) if wide else (0.32, 0.48, 0.20)
+            height = self.splitter.height()
+            count = self.splitter.count()
+            self.splitter.setSizes([int(height * share) for share in shares[:count]])
 
     @staticmethod
     def _plot(object_name: str, title: str, xlabel: str) -> pg.PlotWidget:
         return dress(pg.PlotWidget(), object_name, title, xlabel, "loss", strong_title=True)
 
     # ============================================================================== runs
-    def start(self, labels: list[str], loss_key: str) -> list[Race]:
-        """Forget the last comparison and make the curves and legend of the new runs."""
+    def start(self, labels: list[str], loss_key: str, groups: list | None = None) -> list[Race]:
+        """Forget the last comparison and make the curves and legend of the new runs.
+
+        `groups`, for runs repeated over seeds: each group's (label, member indices); the
+        legend then names the groups, each drawn as its seeds' median and band (`bands`).
+        """
         for race in self.races:
             self.step_plot.removeItem(race.step_curve)
             self.step_plot.removeItem(race.raw.item)
             self.epoch_plot.removeItem(race.epoch_curve)
             self.time_plot.removeItem(race.time_curve)
+        for band in self.bands:
+            self.step_plot.removeItem(band.step_curve)
+            band.epoch.remove_from(self.epoch_plot)
+            band.time.remove_from(self.time_plot)
         self.legend.clear()
+        self.band_note = None
         self.loss_key = loss_key
+        seeded = bool(groups) and any(len(members) > 1 for _, members in groups)
+        self._set_seeded(seeded)
+        self.seeds = max((len(members) for _, members in groups), default=1) if seeded else 1
         set_title(self.step_plot, step_title([]))
-        what = "Validation loss" if loss_key == "val_loss" else "Training loss"
-        set_title(self.epoch_plot, f"{what} by epoch")
-        set_title(self.time_plot, f"{what} by training time")
+        what = self._what()
         for plot in (self.epoch_plot, self.time_plot):
             plot.setLabel("left", what.lower())
-        self.legend.setColumnCount(max(1, math.ceil(len(labels) / LEGEND_ROWS)))
-        self.races = [self._race(index, label) for index, label in enumerate(labels)]
+        entries = len(groups) if seeded else len(labels)
+        self.legend.setColumnCount(max(1, math.ceil(entries / LEGEND_ROWS)))
+        self.bands = []
+        if seeded:
+            races = [None] * len(labels)
+            for number, (label, members) in enumerate(groups):
+                band = self._band(number, label)
+                for index in members:
+                    race = self._race(index, labels[index], band)
+                    band.members.append(race)
+                    races[index] = race
+                self.bands.append(band)
+            self.races = races
+        else:
+            self.races = [self._race(index, label) for index, label in enumerate(labels)]
+        self._retitle()
         self._fit_legend()
         for plot in (self.step_plot, self.epoch_plot, self.time_plot):
             plot.enableAutoRange()
         return self.races
 
-    def _race(self, index: int, label: str) -> Race:
-        color, style = run_style(index)
+    def _what(self) -> str:
+        return "Validation loss" if self.loss_key == "val_loss" else "Training loss"
+
+    def _retitle(self) -> None:
+        """The titles name what is drawn; with seeds, the legend's last entry says what the
+        band is (the plots are too narrow at 1024 pixels for it in their titles)."""
+        what = self._what()
+        set_title(self.epoch_plot, f"{what} by epoch")
+        set_title(self.time_plot, f"{what} by training time")
+        tip = BAND_TIP.format(band=BAND_KINDS[self.band_kind]) if self.bands else ""
+        self.epoch_plot.setToolTip(tip)
+        self.time_plot.setToolTip(f"{TIME_TIP}\n\n{tip}" if tip else TIME_TIP)
+        if self.bands:
+            if self.band_note is None:
+                shade = QColor(QApplication.palette().color(QPalette.ColorRole.Text))
+                shade.setAlpha(70)
+                # Never added to a plot: it only gives the legend a shaded swatch.
+                self.band_note = pg.PlotDataItem(
+                    [0, 1], [0, 0], pen=None, fillLevel=1, brush=pg.mkBrush(shade)
+                )
+                self.band_note.note_only = True
+                self.legend.addItem(self.band_note, "")
+            text = band_label(self.band_kind, self.seeds)
+            for sample, label in self.legend.items:
+                if sample.item is self.band_note:
+                    label.setText(text)
+            self.legend.setMaximumWidth(16777215)  # let a longer entry widen it again
+            self._fit_legend()
+
+    @property
+    def band_text(self) -> str:
+        """The legend's entry for the band ("" without seeds)."""
+        for sample, label in self.legend.items:
+            if sample.item is self.band_note:
+                return label.text
+        return ""
+
+    def _set_seeded(self, seeded: bool) -> None:
+        self.step_plot.setToolTip(SEEDED_STEP_TIP if seeded else STEP_TIP)
+
+    @property
+    def band_kind(self) -> str:
+        """The band drawn around each group's median: "minmax" or "iqr"."""
+        return self.band_combo.currentData() or "minmax"
+
+    @property
+    def each_seed_shown(self) -> bool:
+        return self.each_seed_check.isChecked()
+
+    def _band(self, number: int, label: str) -> SeedBand:
+        color, style = run_style(number)
         pen = pg.mkPen(color, width=2.5, style=style)
+        step = pg.PlotDataItem([], [], pen=pen)
+        self.step_plot.addItem(step)
+        self.legend.addItem(step, label)
+        band = SeedBand(number, label, color, style, step=DecimatedCurve(step))
+        band.epoch = BandCurves.make(self.epoch_plot, color, pen)
+        band.time = BandCurves.make(self.time_plot, color, pen)
+        return band
+
+    def _race(self, index: int, label: str, band: SeedBand | None = None) -> Race:
+        color, style = run_style(index if band is None else band.index)
+        pen = pg.mkPen(color, width=2.5, style=style)
+        symbols = {"symbol": "o", "symbolSize": 6, "symbolBrush": color, "symbolPen": None}
+        if band is not None:  # a seed: a thin line under its group's median, no dots
+            thin = QColor(color)
+            thin.setAlpha(SEED_ALPHA)
+            pen = pg.mkPen(thin, width=1)
+            symbols = {}
         raw_color = QColor(color)
         raw_color.setAlpha(RAW_ALPHA)
         raw = pg.PlotDataItem([], [], pen=pg.mkPen(raw_color, width=1))
         step = pg.PlotDataItem([], [], pen=pen)
-        symbols = {"symbol": "o", "symbolSize": 6, "symbolBrush": color, "symbolPen": None}
         epoch = pg.PlotDataItem([], [], pen=pen, **symbols)
         times = pg.PlotDataItem([], [], pen=pen, **symbols)
-        raw.setVisible(self.raw_check.isChecked())
+        raw.setVisible(self.raw_check.isChecked() and band is None)
         raw.setZValue(-1)
         self.step_plot.addItem(raw)
         self.step_plot.addItem(step)
         self.epoch_plot.addItem(epoch)
         self.time_plot.addItem(times)
-        self.legend.addItem(step, label)
-        return Race(
+        race = Race(
             index, label, color, style, DecimatedCurve(raw), DecimatedCurve(step), epoch, times
         )
+        if band is None:
+            self.legend.addItem(step, label)
+        else:
+            race.band = band
+            for curve in race.curves():
+                curve.setZValue(-1)
+                curve.setVisible(self.each_seed_shown)
+        return race
 
     def _fit_legend(self) -> None:
         """Size the legend to its entries, so the plot's layout neither squeezes nor pads it."""
@@ -254,15 +421,16 @@ class RacePlots(QWidget):
         started = [r.info.steps_per_epoch for r in self.races if r.info is not None]
         set_title(self.step_plot, step_title(started))
         if info.total_steps <= FEW_STEPS:  # batch descent: a few points, easy to miss as a line
-            race.step_curve.setSymbol("o")
-            race.step_curve.setSymbolSize(6)
-            race.step_curve.setSymbolBrush(race.color)
-            race.step_curve.setSymbolPen(None)
+            curve = race.step_curve if race.band is None else race.band.step_curve
+            curve.setSymbol("o")
+            curve.setSymbolSize(6)
+            curve.setSymbolBrush(race.color)
+            curve.setSymbolPen(None)
         initial = info.initial_logs.get(self.loss_key, info.initial_logs.get("loss"))
         if initial is not None:
             race.epochs.append(np.array([0.0]), np.array([initial]))
             race.times.append(np.array([0.0]), np.array([initial]))
-        race.dirty = True
+        self._touch(race)
 
     def add_steps(self, race: Race, steps, losses) -> None:
         if not len(steps):
@@ -270,24 +438,39 @@ class RacePlots(QWidget):
         losses = np.asarray(losses, dtype=np.float64)
         race.raw.append(steps, losses)
         smooth, race.last_ema = ema(losses, race.alpha, race.last_ema)
+        if race.band is not None:  # its group's median changes from here on
+            race.band.step_from = min(race.band.step_from, race.smooth.buffer.n)
         race.smooth.append(steps, smooth)
-        race.dirty = True
+        self._touch(race)
 
     def add_epoch(self, race: Race, epoch: int, logs, seconds: float) -> None:
         value = logs.get(self.loss_key, logs.get("loss"))
         if value is not None:
             race.epochs.append(np.array([float(epoch)]), np.array([value]))
             race.times.append(np.array([seconds]), np.array([value]))
-            race.dirty = True
+            self._touch(race)
+
+    @staticmethod
+    def _touch(race: Race) -> None:
+        race.dirty = True
+        if race.band is not None:
+            race.band.dirty = True
 
     # ======================================================================== visibility
-    def set_visible(self, race: Race, visible: bool) -> None:
-        """Show or hide every curve of `race` (its legend entry greys with it)."""
+    def set_visible(self, race: Race | SeedBand, visible: bool) -> None:
+        """Show or hide every curve of `race`, a run or a group of seeds (its legend entry
+        greys with it)."""
         race.visible = bool(visible)
-        race.step_curve.setVisible(race.visible)
-        race.epoch_curve.setVisible(race.visible)
-        race.time_curve.setVisible(race.visible)
-        race.raw.item.setVisible(race.visible and self.raw_check.isChecked())
+        if isinstance(race, SeedBand):
+            race.step_curve.setVisible(race.visible)
+            race.epoch.set_visible(race.visible)
+            race.time.set_visible(race.visible)
+            for member in race.members:
+                self._show_seed(member)
+        else:
+            for curve in race.curves():
+                curve.setVisible(race.visible)
+            race.raw.item.setVisible(race.visible and self.raw_check.isChecked())
         for sample, label in self.legend.items:
             if sample.item is race.step_curve:
                 sample.update()
@@ -296,9 +479,18 @@ class RacePlots(QWidget):
                 )
                 label.setText(race.label, color=text)
 
+    def _show_seed(self, race: Race) -> None:
+        """A seed's own curves show when its group does and "Show each seed" is ticked."""
+        shown = race.band.visible and self.each_seed_shown
+        race.visible = race.band.visible
+        for curve in race.curves():
+            curve.setVisible(shown)
+        race.raw.item.setVisible(shown and self.raw_check.isChecked())
+        race.dirty = True
+
     @Slot(object)
     def _on_legend_clicked(self, item) -> None:
-        for race in self.races:
+        for race in self.bands or self.races:
             if race.step_curve is item:
                 self.sig_visibility_changed.emit(race.index, item.isVisible())
                 return
@@ -306,9 +498,14 @@ class RacePlots(QWidget):
     # =========================================================================== drawing
     def redraw(self) -> None:
         view = self.step_plot.getViewBox()
+        for band in self.bands:
+            if band.dirty:
+                band.dirty = False
+                band.refresh_steps(view)
+                band.refresh_epochs(self.band_kind)
         for race in self.races:
-            if not race.dirty:
-                continue
+            if not race.dirty or (race.band is not None and not self.each_seed_shown):
+                continue  # a seed's own lines are drawn once they are shown
             race.dirty = False
             race.smooth.refresh(view)
             if self.raw_check.isChecked():
@@ -317,8 +514,23 @@ class RacePlots(QWidget):
             race.time_curve.setData(race.times.xs, race.times.ys, connect="finite")
 
     def _on_view_changed(self, *_) -> None:
-        for race in self.races:
+        for race in [*self.races, *self.bands]:
             race.dirty = True  # a pan or zoom shows other points
+
+    @Slot(bool)
+    def _on_each_seed_toggled(self, _on: bool) -> None:
+        for race in self.races:
+            if race.band is not None:
+                self._show_seed(race)
+        self.redraw()
+
+    @Slot(int)
+    def _on_band_kind_changed(self, _index: int) -> None:
+        if self.bands:
+            self._retitle()
+        for band in self.bands:
+            band.dirty = True
+        self.redraw()
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
@@ -328,5 +540,6 @@ class RacePlots(QWidget):
     @Slot(bool)
     def _on_raw_toggled(self, on: bool) -> None:
         for race in self.races:
-            race.raw.item.setVisible(on and race.visible)
+            seed_hidden = race.band is not None and not self.each_seed_shown
+            race.raw.item.setVisible(on and race.visible and not seed_hidden)
             race.dirty = True

@@ -1,7 +1,8 @@
 """The comparison's results table: one sortable row per run, filled in as the runs end.
 
 Each row's first cell carries the run's colour and a tick box that shows or hides its curves;
-the best value of each loss, metric and target column is bold.
+the best value of each loss, metric and target column is bold. Runs repeated over seeds have
+one row per group: the medians over its seeds, each cell's tooltip giving the spread.
 """
 
 from __future__ import annotations
@@ -86,7 +87,11 @@ class ResultsTable(QTableWidget):
             name.setIcon(swatch(run.color, run.style))
             name.setFlags(name.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked)
-            name.setToolTip("Untick to hide this run's curves")
+            name.setToolTip(
+                "Untick to hide this run's curves"
+                if not hasattr(run, "members")
+                else f"The median of {len(run.members)} seeds. Untick to hide its curves"
+            )
             self.setItem(row, COL_RUN, name)
             for col in range(1, len(COLUMNS)):
                 self.setItem(row, col, NumberItem(""))
@@ -129,8 +134,36 @@ class ResultsTable(QTableWidget):
                 self._set_metric_header(summary.metric, summary.final_val_metric is not None)
             if run.message:
                 self.item(row, COL_STATUS).setToolTip(run.message)
+            spread = getattr(run, "spread", None)
+            if spread is not None:
+                self._show_spread(row, spread)
         self.blockSignals(False)
         self.setSortingEnabled(sorting)
+
+    def _show_spread(self, row: int, group) -> None:
+        """Each number's tooltip: the range and interquartile range over the group's seeds."""
+        metric = "final_val_metric" if group.figures["final_val_metric"].count else "final_metric"
+        figures = {col: attr for col, (_, attr) in enumerate(COLUMNS) if attr is not None}
+        figures[COL_METRIC] = metric
+        for col, attr in figures.items():
+            spread = group.figures[attr]
+            if spread.median is None:
+                continue
+            kind = {"wall_time_s": "seconds", "step_to_target": "steps"}.get(attr, "loss")
+
+            def text(value, kind=kind) -> str:
+                if kind == "steps" and value == math.inf:
+                    return "never"
+                return format_value(value, "int" if kind == "steps" else kind)
+
+            lines = [
+                f"Median over {spread.count} seeds: {text(spread.median)}",
+                f"min-max: {text(spread.min)} to {text(spread.max)}",
+                f"interquartile: {text(spread.p25)} to {text(spread.p75)}",
+            ]
+            if attr == "step_to_target" and group.reached is not None:
+                lines.append(f"{group.reached} of {group.trained} seeds reached the target")
+            self.item(row, col).setToolTip("\n".join(lines))
 
     def set_ticked(self, index: int, ticked: bool) -> None:
         """Tick or clear run `index`'s row (without telling anyone)."""

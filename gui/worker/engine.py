@@ -80,10 +80,12 @@ class TrainingWorker(WorkerSignals):
         progress."""
         return self._request(self._run, config)
 
-    def request_compare(self, runs: list, target_loss: float | None = None) -> int | None:
-        """Queue a comparison of (label, RunConfig) runs, trained one after another; its job
-        number, or None while a job is in progress."""
-        return self._request(self._compare, runs, target_loss)
+    def request_compare(
+        self, runs: list, target_loss: float | None = None, engine: str = "auto"
+    ) -> int | None:
+        """Queue a comparison of (label, RunConfig) runs, trained by `engine` (one of
+        `trainers.compare.ENGINES`); its job number, or None while a job is in progress."""
+        return self._request(self._compare, runs, target_loss, engine)
 
     def _request(self, function, *args) -> int | None:
         with self._lock:
@@ -282,8 +284,11 @@ class TrainingWorker(WorkerSignals):
                 self._warn_unrecorded(recording)
             self._done()
 
-    def _compare(self, key: RunKey, control: JobControl, runs: list, target_loss) -> None:
-        """Train each (label, config) in turn from the same seed, reporting as they go."""
+    def _compare(
+        self, key: RunKey, control: JobControl, runs: list, target_loss, engine: str = "auto"
+    ) -> None:
+        """Train each (label, config) from the same seed, reporting as they go; after the
+        job's end, a `Status` of the job says which engine trained it and why."""
         from trainers.compare import CompareSession
         from trainers.errors import DescentError
         from trainers.runs import LibraryRecording
@@ -293,9 +298,12 @@ class TrainingWorker(WorkerSignals):
             None if library is None else LibraryRecording(library, kind="compare", source="window")
         )
         listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
-        session = CompareSession(runs, listener, target_loss, key=key, control=control)
+        session = CompareSession(
+            runs, listener, target_loss, key=key, control=control, engine=engine
+        )
         try:
             session.run()
+            self._relay(Status(key, f"Engine: {session.engine_note}"))
         except DescentError as exc:
             self._done()
             self._relay(Failed(key, str(exc)))

@@ -24,6 +24,7 @@ class ReplayWorker(WorkerSignals):
         self.ready = False
         self.busy = False
         self.requests: list = []
+        self.engines: list[str] = []  # the engine each comparison asked for
         self.controls: list[str] = []
         self.job = 0
 
@@ -40,8 +41,9 @@ class ReplayWorker(WorkerSignals):
         self.requests.append(("run", config))
         return self.job
 
-    def request_compare(self, runs, target_loss=None) -> int | None:
+    def request_compare(self, runs, target_loss=None, engine="auto") -> int | None:
         self.requests.append(("compare", runs))
+        self.engines.append(engine)
         return None  # no comparisons are played back here
 
     def request_describe(self, request: dict) -> None:

@@ -2,8 +2,10 @@
 stop from another thread, and a diverging run that does not end the others."""
 
 import csv
+import dataclasses
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -137,13 +139,15 @@ def test_gd_variants_are_batch_stochastic_and_minibatch_descent():
 
 
 # -------------------------------------------------------------------- shared start, live events
-def test_runs_share_initial_weights_and_data_order_and_differ_by_optimizer():
+@pytest.mark.parametrize("engine", ["fused", "sequential"])
+def test_runs_share_initial_weights_and_data_order_and_differ_by_optimizer(engine):
     base = RunConfig(dataset="iris", epochs=2, batch_size=16, seed=3)
     runs = plan(base, optimizers=["sgd", "momentum", "adam"], learning_rates=[0.05])
     runs.append(("SGD again", runs[0][1]))  # an identical config: must give identical losses
     listener = Recorder()
-    session = CompareSession(runs, listener, key=RunKey(job=3))
+    session = CompareSession(runs, listener, key=RunKey(job=3), engine=engine)
     rows = session.run()
+    assert session.engine_used == engine
 
     assert [row.label for row in rows] == [label for label, _ in runs]
     # Each run is a member of job 3; the job's own events have no member.
@@ -161,9 +165,15 @@ def test_runs_share_initial_weights_and_data_order_and_differ_by_optimizer():
     assert not np.allclose(results[0].step_losses, results[2].step_losses)
     assert not np.allclose(results[1].step_losses, results[2].step_losses)
 
-    # Events: each run's start, epochs and end under its index, then all the rows.
+    # Events: each run's start, epochs and end under its index (one run after another, or
+    # interleaved when they train together), then all the rows.
     kinds = listener.kinds()
-    assert kinds == ["started", "epoch", "epoch", "finished"] * 4 + ["all"]
+    assert kinds[-1] == "all" and len(kinds) == 4 * 4 + 1
+    for index in range(len(runs)):
+        own = [e[0] for e in listener.events if e[0] != "status" and e[1:2] == (index,)]
+        assert own == ["started", "epoch", "epoch", "finished"]
+    if engine == "sequential":
+        assert kinds == ["started", "epoch", "epoch", "finished"] * 4 + ["all"]
     for index, result in enumerate(results):
         epochs = [e for e in listener.events if e[0] == "epoch" and e[1] == index]
         assert [e[2] for e in epochs] == [1, 2]
@@ -269,7 +279,7 @@ def test_stop_from_another_thread_ends_the_comparison_and_skips_the_rest():
     config = RunConfig(dataset="digits", epochs=500, batch_size=16, steps_per_execution=1)
     runs = [("first", config), ("second", config), ("third", config)]
     listener = Recorder()
-    session = CompareSession(runs, listener)
+    session = CompareSession(runs, listener, engine="sequential")
     thread, box = run_in_thread(session, "rows")
     assert listener.first_steps.wait(60)
     session.control.stop()
@@ -282,6 +292,50 @@ def test_stop_from_another_thread_ends_the_comparison_and_skips_the_rest():
     assert 0 < len(result.step_losses) < result.info.total_steps
     assert listener.kinds() == ["started"] + ["epoch"] * result.epochs_done + ["finished", "all"]
     assert rows[1].final_loss is None and rows[1].epochs_done == 0
+
+
+def test_stop_ends_every_run_of_a_fused_group_at_the_same_step():
+    config = RunConfig(dataset="digits", epochs=500, batch_size=16, steps_per_execution=1)
+    runs = [("first", config), ("second", dataclasses.replace(config, optimizer="sgd"))]
+    listener = Recorder()
+    session = CompareSession(runs, listener, engine="fused")
+    thread, box = run_in_thread(session, "rows")
+    assert listener.first_steps.wait(120)
+    session.control.stop()
+    thread.join(60)
+    assert not thread.is_alive() and session.engine_used == "fused"
+    assert [row.status for row in box["rows"]] == ["stopped", "stopped"]
+    first, second = (result for _, result in session.results)
+    assert 0 < len(first.step_losses) == len(second.step_losses) < first.info.total_steps
+
+
+def test_pause_holds_a_fused_group_until_resume():
+    config = RunConfig(
+        dataset="moons", epochs=2000, batch_size=8, steps_per_execution=1, data_seed=0
+    )
+    runs = [("a", config), ("b", dataclasses.replace(config, seed=1))]  # the same data
+    listener = Recorder()
+    session = CompareSession(runs, listener, engine="fused")
+    thread, box = run_in_thread(session, "rows")
+    assert listener.first_steps.wait(120)
+    session.control.pause()
+    assert listener.paused.wait(30)
+
+    def counts():
+        return {index: len(steps) for index, steps in listener.steps.items()}
+
+    held = counts()
+    thread.join(0.5)  # half a second paused: not one step more for either run
+    assert counts() == held and thread.is_alive()
+    session.control.resume()
+    deadline = time.monotonic() + 60
+    while counts()[0] == held[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert counts()[0] > held[0]  # going again
+    session.control.stop()
+    thread.join(60)
+    assert [row.status for row in box["rows"]] == ["stopped", "stopped"]
+    assert session.engine_used == "fused"
 
 
 def test_pause_before_a_run_holds_it_until_resume():

@@ -177,8 +177,8 @@ def test_a_run_with_a_trapped_model_fails_as_bad_input_and_runs_nothing(tmp_path
     code_carrying_model(marker).save(tmp_path / "trap.keras")
     marker.unlink()
     argv = ["train", "--dataset", "moons", "--model", str(tmp_path / "trap.keras"), "--epochs"]
-    assert main.main([*argv, "1", "--quiet"]) == 1  # the run failed, with the message
-    assert "never runs code from a model file" in capsys.readouterr().out
+    assert main.main([*argv, "1", "--quiet"]) == 2  # refused before anything trains
+    assert "never runs code from a model file" in capsys.readouterr().err
     assert not marker.exists()
 
 

@@ -1,5 +1,6 @@
-"""`descent compare`: several runs from the same initial weights, one after another, each saved
-in its own folder and recorded in the run library, then summed up in summary.csv and a table.
+"""`descent compare`: several runs from the same initial weights, each saved in its own folder
+and recorded in the run library, then summed up in summary.csv and a table. With `--seeds N`
+every run is repeated over N seeds and summed up per group: the median and spread over seeds.
 """
 
 from __future__ import annotations
@@ -17,8 +18,23 @@ from trainers.errors import DescentError
 from trainers.parsing import float_list, split_list
 
 
+def seeded_runs(args: argparse.Namespace):
+    """The runs of `compare_runs` repeated over `--seeds`: a `trainers.plans.SeededPlan`."""
+    from trainers import plans
+    from trainers.errors import ConfigError
+
+    runs = compare_runs(args)
+    try:
+        return plans.over_seeds(runs, args.seeds)
+    except ConfigError:
+        raise DescentError(
+            f"--seeds takes a whole number from 1 to {plans.MAX_SEEDS}. "
+            f"Received: --seeds {args.seeds}"
+        ) from None
+
+
 def compare_runs(args: argparse.Namespace) -> list:
-    """The (label, RunConfig) runs that `main.py compare` asks for."""
+    """The (label, RunConfig) runs that `main.py compare` asks for, before seeds."""
     from trainers import plans
 
     base = config_from_args(args)
@@ -87,6 +103,46 @@ def summary_table(rows: list, target_loss: float | None = None) -> str:
     return aligned_table(columns, rows, [False] + [True] * (len(columns) - 1))
 
 
+def group_table(groups: list, target_loss: float | None = None) -> str:
+    """Each group's median over its seeds, with the range (min-max) beside it."""
+    metric = next((row.metric for g in groups for row in g.rows if row.metric), "metric")
+
+    def figure(name: str):
+        def cell(group) -> str:
+            spread = group.figures[name]
+            if spread.median is None:
+                return "-"
+            if name == "step_to_target":
+                return _steps(spread)
+            low, high = format_number(spread.min), format_number(spread.max)
+            return f"{format_number(spread.median)} ({low}-{high})"
+
+        return cell
+
+    columns = [
+        ("run (median over seeds, min-max)", lambda g: g.label),
+        ("seeds", lambda g: str(g.trained)),
+        ("status", lambda g: g.status),
+        ("loss", figure("final_loss")),
+        ("val_loss", figure("final_val_loss")),
+        ("best val_loss", figure("best_val_loss")),
+        (metric, figure("final_metric")),
+        (f"val_{metric}", figure("final_val_metric")),
+    ]
+    if target_loss is not None:
+        columns.append((f"step to {target_loss:g}", figure("step_to_target")))
+    return aligned_table(columns, groups, [False] + [True] * (len(columns) - 1))
+
+
+def _steps(spread) -> str:
+    """Steps to the target over seeds: a seed that missed is "never" (and counts)."""
+
+    def text(value) -> str:
+        return "never" if math.isinf(value) else str(int(round(value)))
+
+    return f"{text(spread.median)} ({text(spread.min)}-{text(spread.max)})"
+
+
 class _CompareProgress:
     """Prints each run's start, epochs and notes on its learning rate, and saves each run as
     soon as it ends."""
@@ -150,11 +206,12 @@ class _CompareProgress:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Train and save every run asked for; EXIT_OK when all completed and were saved."""
-    runs = compare_runs(args)
+    plan = seeded_runs(args)
+    runs = plan.runs
     start_tensorflow()
     from trainers.compare import CompareSession
     from trainers.events import tee
-    from trainers.summary import write_summary_csv
+    from trainers.summary import group_summaries, write_summary_csv
 
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -170,7 +227,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from trainers.runs import LibraryRecording
 
         recording = LibraryRecording(library, kind="compare", group=f"compare -> {args.out}")
-    session = CompareSession(runs, tee(recording, progress), target_loss=args.target_loss)
+    session = CompareSession(
+        runs, tee(recording, progress), target_loss=args.target_loss, engine=args.engine
+    )
     try:
         rows = session.run()
     finally:
@@ -181,8 +240,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     recorder.set_model_path(folder.resolve() / "model.keras")
             warn_unrecorded(recording.error)
             library.close()
-    write_summary_csv(rows, args.out / "summary.csv")
+    if not args.quiet:
+        print(session.engine_note)
+    groups = group_summaries(rows, plan.groups, args.target_loss) if plan.seeds > 1 else None
+    write_summary_csv(rows, args.out / "summary.csv", groups)
     print(summary_table(rows, args.target_loss))
+    if groups:
+        print()
+        print(group_table(groups, args.target_loss))
     print(f"-> {args.out / 'summary.csv'}")
     completed = all(row.status == "completed" for row in rows)
     return EXIT_OK if completed and not progress.save_errors else EXIT_FAILED

@@ -38,7 +38,8 @@ EXAMPLES = {
     "list": "main.py list",
     "train": "main.py train --dataset moons --optimizer adam --epochs 20 --out runs/demo",
     "compare": "main.py compare --dataset digits --optimizers sgd,momentum,adam --epochs 10 "
-    "--out runs/optimizers",
+    "--out runs/optimizers; main.py compare --dataset moons --optimizers sgd,momentum,adam "
+    "--seeds 8 --epochs 20 --out runs/seeds",
     "runs": "main.py runs; main.py runs show 3; main.py runs tag 3 keep",
     "help": "main.py help train",
 }
@@ -102,12 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare = _command(
         commands,
         "compare",
-        description="Train every combination of the values given, one run after another. All "
-        "runs share the seed, so they start from the same initial weights (the layers their "
-        "losses share) and see the batches in the same order.",
+        description="Train every combination of the values given. All runs share the seed, so "
+        "they start from the same initial weights (the layers their losses share) and see the "
+        "batches in the same order. With --seeds N each run is repeated with seeds "
+        "--seed, --seed+1, ... (the data and its order stay those of --seed), and the summary "
+        "gives the median and spread over the seeds.",
         epilog="A list flag overrides its single-run flag (--optimizers over --optimizer).\n"
         "An optimizer other than --optimizer starts from its default hyperparameters;\n"
-        "--learning-rate, when given, applies to every optimizer.",
+        "--learning-rate, when given, applies to every optimizer.\n"
+        "The runs train together in one compiled step where that is faster (--fused forces\n"
+        "it, --sequential trains them one after another); the line after the runs says which.",
     )
     add_run_arguments(compare)
     compare.add_argument("--optimizers", metavar="A,B,...", help="optimizers to compare")
@@ -131,9 +136,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="report the first step at which the step loss, averaged over about the last 10 "
         "steps, is at or below X",
     )
+    compare.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="repeat every run with N seeds (1-100; default 1): each group's median and its "
+        "spread (min-max and interquartile) go in summary.csv and the table",
+    )
+    engines = compare.add_mutually_exclusive_group()
+    engines.add_argument(
+        "--fused",
+        dest="engine",
+        action="store_const",
+        const="fused",
+        default="auto",
+        help="train the runs together in one compiled step (default: where it is faster)",
+    )
+    engines.add_argument(
+        "--sequential",
+        dest="engine",
+        action="store_const",
+        const="sequential",
+        help="train the runs one after another",
+    )
     add_output_arguments(
         compare,
-        out_help="folder for one sub-folder per run (as `train --out` writes) and summary.csv",
+        out_help="folder for one sub-folder per run (as `train --out` writes; with --seeds, "
+        "one per seed) and summary.csv",
         quiet_help="print only the summary table",
         out_required=True,
     )

@@ -216,9 +216,15 @@ def test_gd_variants_take_1_n_and_n_over_32_steps_an_epoch(qtbot, view, window):
     assert view.run_labels()[0].startswith("Batch")
 
 
+def choose_engine(view, engine: str) -> None:
+    combo = view.choices.engine_combo
+    combo.setCurrentIndex(combo.findData(engine))
+
+
 def test_stop_mid_comparison_then_the_window_trains_again(qtbot, view, window):
     window.findChild(QSpinBox, "epochsSpin").setValue(2000)
     view.set_optimizers(["sgd", "adam"])
+    choose_engine(view, "sequential")
     click(qtbot, find(view, QPushButton, "compareButton"))
     assert view.is_comparing
     assert not find(view, QPushButton, "compareButton").isEnabled()
@@ -238,6 +244,24 @@ def test_stop_mid_comparison_then_the_window_trains_again(qtbot, view, window):
     with qtbot.waitSignal(window.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
         click(qtbot, window.findChild(QPushButton, "trainButton"))
     assert blocker.args == ["completed"]
+
+
+def test_runs_trained_together_say_so_and_stop_together(qtbot, view, window):
+    window.findChild(QSpinBox, "epochsSpin").setValue(2000)
+    view.set_optimizers(["sgd", "adam"])
+    choose_engine(view, "fused")
+    click(qtbot, find(view, QPushButton, "compareButton"))
+    qtbot.waitUntil(
+        lambda: "Training 2 of 2 runs together" in view.status_label.text(), timeout=RUN_TIMEOUT
+    )
+    qtbot.waitUntil(lambda: all(view._runs[i].raw.buffer.n > 0 for i in (0, 1)))
+    with qtbot.waitSignal(view.sig_comparison_finished, timeout=RUN_TIMEOUT) as blocker:
+        click(qtbot, find(view, QPushButton, "compareStopButton"))
+    assert [row.status for row in blocker.args[0]] == ["stopped", "stopped"]
+    assert "Stopped 2 of 2 runs while training together" in view.status_label.text()
+    # Both ran the same steps, each drawn in its own curve.
+    assert view._runs[0].raw.buffer.n == view._runs[1].raw.buffer.n > 0
+    qtbot.waitUntil(lambda: "fused" in view.engine_note, timeout=RUN_TIMEOUT)
 
 
 def test_an_engine_error_is_a_message_not_a_traceback(qtbot, window, tmp_path):

@@ -62,3 +62,39 @@ def test_the_step_plot_title_follows_the_runs_started(replayed):  # noqa: F811
     info = run_info(replayed.worker.requests[-1][1][0][1], steps_per_epoch=40, total_steps=80)
     replayed.worker.play([Started(RunKey(replayed.worker.job, 0), info)])
     assert title(plot) == "Loss by update (avg. ~10 steps, \u00bc epoch)"
+
+
+@pytest.mark.parametrize("engine", ["auto", "fused", "sequential"])
+def test_the_engine_chosen_is_the_engine_asked_for(replayed, engine):  # noqa: F811
+    view = replayed.compare_view
+    combo = view.choices.engine_combo
+    combo.setCurrentIndex(combo.findData(engine))
+    view.set_optimizers(["sgd", "adam"])
+    assert view.start_comparison()
+    assert replayed.worker.engines[-1] == engine
+
+
+def test_at_1024x700_every_compare_plot_is_inside_the_tab(qtbot, settings):
+    from PySide6.QtGui import QFontMetricsF
+
+    from gui.plots import theme
+    from tests.gui.replay import replayed_window
+
+    window = replayed_window(qtbot, settings, size=(1024, 700))
+    view = window.compare_view
+    window.view_tabs.setCurrentWidget(view)
+    qtbot.wait(50)
+    races = view.races
+    for plot in (races.step_plot, races.epoch_plot, races.time_plot):
+        right = plot.mapTo(window, plot.rect().topRight()).x()
+        assert plot.width() > 150 and right <= window.width(), plot.objectName()
+        label = plot.getPlotItem().titleLabel  # every line of the title fits above the plot
+        metrics = QFontMetricsF(theme._title_font(label))
+        room = plot.width() - plot.getPlotItem().getAxis("left").width()
+        assert all(metrics.horizontalAdvance(line) <= room for line in title(plot).split("<br>"))
+    window.resize(1920, 1080)
+    qtbot.wait(50)
+    assert races.epoch_plot.mapTo(window, races.epoch_plot.rect().topLeft()).y() == (
+        races.time_plot.mapTo(window, races.time_plot.rect().topLeft()).y()
+    )  # side by side again
+    window.close()

@@ -234,4 +234,3 @@ def test_in_a_narrow_tab_the_curves_go_under_the_table_and_are_not_cut_off(qtbot
     view.resize(1200, 700)
     qtbot.wait(20)
     assert view.splitter.orientation() == Qt.Orientation.Horizontal
-

@@ -16,12 +16,13 @@ from trainers.events import EpochEnded, Failed, Finished, RunKey, Started, Steps
 class ComparingReplay(ReplayWorker):
     """A replay worker that also takes comparisons (and plays none of their events itself)."""
 
-    def request_compare(self, runs, target_loss=None) -> int | None:
+    def request_compare(self, runs, target_loss=None, engine="auto") -> int | None:
         if self.busy:
             return None
         self.job += 1
         self.busy = True
         self.requests.append(("compare", runs))
+        self.engines.append(engine)
         return self.job
 
 

@@ -84,8 +84,13 @@ def test_the_notes_on_the_learning_rate_are_printed(tmp_path, capsys):
     assert notes[0].startswith("note: The loss has risen") and "learning rate 10" in notes[0]
 
     compare = ["compare", *common, "--learning-rates", "10,0.01", "--out", str(tmp_path / "c")]
-    assert cli.main([*compare, "--no-model"]) == 0
+    # One after another, the note stands under the run it is about; trained together (the
+    # default), the lines of both runs interleave and the note names the rate itself.
+    assert cli.main([*compare, "--no-model", "--sequential"]) == 0
     err = capsys.readouterr().err
     notes = [line for line in err.splitlines() if "note:" in line]
     assert len(notes) == 1 and notes[0].startswith("  note: The loss has risen")
     assert err.index("note:") < err.index("SGD lr=0.01")  # under the run it is about
+    assert cli.main([*compare, "--no-model", "--out", str(tmp_path / "d")]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert len(notes) == 1 and "learning rate 10" in notes[0]
