@@ -108,13 +108,13 @@ def test_all_seven_optimizers_trained_together_equal_each_trained_alone():
         assert_same(together[index], heard, index, alone, heard_alone)
 
 
-@pytest.mark.parametrize("loss", ["mse", "mae", "rmse", "smooth_l1", "huber"])
-def test_every_regression_loss_together_equals_alone(loss):
-    base = RunConfig(
-        dataset="sine", loss=loss, epochs=2, batch_size=25, steps_per_execution=3, data_seed=0
-    )
+def test_every_regression_loss_together_equals_alone():
+    # The five losses in one group (their labels are the same), each member alone as well.
+    base = RunConfig(dataset="sine", epochs=2, batch_size=25, steps_per_execution=3, data_seed=0)
+    losses = ["mse", "mae", "rmse", "smooth_l1", "huber"]
     configs = [
-        dataclasses.replace(base, optimizer=o, seed=i) for i, o in enumerate(["sgd", "adam"])
+        dataclasses.replace(base, loss=loss, optimizer=("sgd", "adam")[i % 2], seed=i)
+        for i, loss in enumerate(losses)
     ]
     together, heard = train_together(configs, inspect=False)
     for index, config in enumerate(configs):
