@@ -81,7 +81,9 @@ class FusedModel(keras.Model):
         self.members = list(members)
         compat.set_untracked(self, "recorders", list(recorders))
         compat.set_untracked(
-            self, "alive", [tf.Variable(True, trainable=False, name=f"alive_{i}") for i in members]
+            self,
+            "alive",
+            [tf.Variable(True, trainable=False, name=f"alive_{i}") for i in range(len(members))],
         )
         self.built = True
 
