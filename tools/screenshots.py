@@ -24,8 +24,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DESCENT_RUNS_DIR", tempfile.mkdtemp(prefix="descent-shots-"))
 
 
-def main_window_screenshot(path: Path) -> None:
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+def open_window(width: int, height: int):
+    """The real window, shown at `width` x `height` with a settings file of its own, once its
+    engine is loaded; and the application."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from gui import MainWindow
@@ -33,18 +35,26 @@ def main_window_screenshot(path: Path) -> None:
     app = QApplication.instance() or QApplication([])
     settings_file = Path(tempfile.mkdtemp()) / "descent.ini"
     window = MainWindow(settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
-    window.resize(1400, 860)
+    window.resize(width, height)
     window.show()
-
-    def wait_for(signal, seconds: float) -> None:
-        loop = QEventLoop()
-        signal.connect(loop.quit)
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-        signal.disconnect(loop.quit)
-
     if not window.ready:
         wait_for(window.sig_ready, 120)
+    return window, app
+
+
+def wait_for(signal, seconds: float) -> None:
+    """Run the event loop until `signal` fires or `seconds` pass."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(loop.quit)
+
+
+def main_window_screenshot(path: Path) -> None:
+    window, app = open_window(1400, 860)
     window.select_dataset("spirals")
     window.panel.optimizer_combo.setCurrentIndex(window.panel.optimizer_combo.findData("adam"))
     window.panel.optimizer_form.set_values({"learning_rate": 0.01})
@@ -92,23 +102,9 @@ SIZES = ((1024, 700, 1.0), (1280, 800, 1.0), (1920, 1080, 1.5))
 def sized_screenshots(folder: Path) -> list[Path]:
     """Every tab of one window at each of `SIZES`, after real runs: SGD with batch 1 (4,000+
     updates, where a wrong step curve would show its sawtooth), a comparison, surface paths."""
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    from gui import MainWindow
-
-    app = QApplication.instance() or QApplication([])
-    settings_file = Path(tempfile.mkdtemp()) / "descent.ini"
-    window = MainWindow(settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
-    window.resize(*SIZES[0][:2])
-    window.show()
-
-    def wait_for(signal, seconds: float) -> None:
-        loop = QEventLoop()
-        signal.connect(loop.quit)
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-        signal.disconnect(loop.quit)
+    window, app = open_window(*SIZES[0][:2])
 
     def settle() -> None:  # let the layout, the plots' redraw timer and repaints run
         loop = QEventLoop()
@@ -117,8 +113,6 @@ def sized_screenshots(folder: Path) -> list[Path]:
         window._on_redraw()
         app.processEvents()
 
-    if not window.ready:
-        wait_for(window.sig_ready, 120)
     panel = window.panel
     window.select_dataset("spirals")
     panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))

@@ -40,6 +40,7 @@ from trainers.session import (
     build_member,
     on_main_thread,
     run_info,
+    unexpected_error,
 )
 
 SEP = ":"  # a member's log names in the fused logs: "<index>:<name>"
@@ -240,10 +241,7 @@ class FusedGroup:
                 result.status, result.message = "failed", str(exc)
         except Exception as exc:  # the job must end in a message, never a dead worker
             for result in results:
-                result.status = "failed"
-                result.message = (
-                    f"Training stopped with an unexpected error: {type(exc).__name__}: {exc}"
-                )
+                result.status, result.message = "failed", unexpected_error(exc)
         duration = time.perf_counter() - started
         for (key, _label, _config), result in zip(self.members, results, strict=True):
             result.duration_s = duration

@@ -99,10 +99,7 @@ class TrainingSession:
         except DescentError as exc:
             result.status, result.message = "failed", str(exc)
         except Exception as exc:  # the run must end in a message, never a dead worker
-            result.status = "failed"
-            result.message = (
-                f"Training stopped with an unexpected error: {type(exc).__name__}: {exc}"
-            )
+            result.status, result.message = "failed", unexpected_error(exc)
         result.duration_s = time.perf_counter() - started
         if result.ok:
             self._emit(events.Finished(self.key, result))
@@ -162,6 +159,11 @@ class TrainingSession:
             # Also when training raised: the steps so far go into the result (run() then marks
             # it failed), so a saved or exported run keeps its curves up to the error.
             reporter.finish()
+
+
+def unexpected_error(exc: Exception) -> str:
+    """The message of a run ended by an error that is not one of ours."""
+    return f"Training stopped with an unexpected error: {type(exc).__name__}: {exc}"
 
 
 def on_main_thread() -> bool:
