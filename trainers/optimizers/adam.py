@@ -45,14 +45,19 @@ class Adam(DescentOptimizer):
             variable, learning_rate, gradient, self.beta_1, self.beta_2, self.epsilon
         )
         # The counter is incremented after the update, so this step is t = iterations + 1.
-        t = ops.cast(self.iterations + 1, dtype)
+        t = ops.cast(self.iterations + 1, "float64")
         m = self.state_of("_momentums", variable)
         v = self.state_of("_velocities", variable)
 
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1.0 - beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1.0 - beta_2))
-        rate = lr / (1.0 - ops.power(beta_1, t))  # scalars from here to the next line
-        root_scale = 1.0 / ops.sqrt(1.0 - ops.power(beta_2, t))
+        # The corrections in float64: `1 - beta ** t` loses digits to cancellation (beta_2 =
+        # 0.999 leaves three), so float32's `power`, which gives a lone number and the values
+        # of a stacked run (`stack`) by different routines, would differ by 1e-5 between them.
+        beta_1_t = ops.power(ops.cast(beta_1, "float64"), t)
+        beta_2_t = ops.power(ops.cast(beta_2, "float64"), t)
+        rate = ops.cast(ops.cast(lr, "float64") / (1.0 - beta_1_t), dtype)
+        root_scale = ops.cast(1.0 / ops.sqrt(1.0 - beta_2_t), dtype)
         step = ops.divide(
             ops.multiply(m, rate), ops.add(ops.multiply(ops.sqrt(v), root_scale), epsilon)
         )
