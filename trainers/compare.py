@@ -159,7 +159,16 @@ class CompareSession:
             self.control,
             key=self.key,
         )
-        return group.run()
+        results = group.run()
+        if group.stack_sizes:
+            stacked = sum(group.stack_sizes)
+            networks = len(group.stack_sizes)
+            self.engine_note += (
+                f"; {stacked} of them as {networks} stacked network"
+                + ("s" if networks > 1 else "")
+                + " (same layers, optimizer rule and loss: one batched step for all)"
+            )
+        return results
 
     def _check(self) -> list[tuple[str, RunConfig]]:
         """Validated configurations; each distinct dataset is loaded once to prove it loads

@@ -28,7 +28,7 @@ import time
 import keras
 import numpy as np
 
-from trainers import build, compat, events
+from trainers import build, compat, events, stacked
 from trainers.config import RunConfig
 from trainers.control import JobControl
 from trainers.datasets import Dataset
@@ -42,8 +42,7 @@ from trainers.session import (
     run_info,
     unexpected_error,
 )
-
-SEP = ":"  # a member's log names in the fused logs: "<index>:<name>"
+from trainers.stacked import SEP
 
 
 def group_key(config: RunConfig, loss_name: str, data: Dataset) -> tuple:
@@ -70,33 +69,47 @@ def fusable(config: RunConfig) -> str | None:
 class FusedModel(keras.Model):
     """The members side by side: its train and test steps are the members' own, in turn.
 
-    Its logs hold each member's metric results under "<index>:<name>". `alive` holds one flag
-    per member: a member whose flag is down is skipped (frozen), its logs repeat its last
-    results.
+    `members` are the members trained each as its own Keras model, with `indices` their places
+    in the group and `recorders` their step recorders; `stacks` (`trainers.stacked`) hold the
+    others, several members each. Its logs hold each member's metric results under
+    "<index>:<name>". `alive` holds one flag per side-by-side member: a member whose flag is
+    down is skipped (frozen), its logs repeat its last results (a stack keeps its own flags).
     """
 
-    def __init__(self, members: list[keras.Model], recorders: list):
+    def __init__(
+        self,
+        members: list[keras.Model],
+        recorders: list,
+        *,
+        indices: list[int] | None = None,
+        stacks: list | None = None,
+    ):
         import tensorflow as tf
 
         super().__init__(name="fused_members")
         self.members = list(members)
+        self.stacks = list(stacks or [])
+        compat.set_untracked(
+            self, "indices", list(indices) if indices is not None else list(range(len(members)))
+        )
         compat.set_untracked(self, "recorders", list(recorders))
         compat.set_untracked(
             self,
             "alive",
-            [tf.Variable(True, trainable=False, name=f"alive_{i}") for i in range(len(members))],
+            [tf.Variable(True, trainable=False, name=f"alive_{i}") for i in self.indices],
         )
         self.built = True
 
     def call(self, inputs, training=False):
-        return [member(inputs, training=training) for member in self.members]
+        units = [*self.members, *self.stacks]
+        return [unit(inputs, training=training) for unit in units]
 
     def train_step(self, data):
         import tensorflow as tf
 
         logs = {}
-        for index, (member, recorder, alive) in enumerate(
-            zip(self.members, self.recorders, self.alive, strict=True)
+        for index, member, recorder, alive in zip(
+            self.indices, self.members, self.recorders, self.alive, strict=True
         ):
             results = tf.cond(
                 alive,
@@ -105,17 +118,21 @@ class FusedModel(keras.Model):
             )
             alive.assign(tf.logical_and(alive, tf.math.is_finite(recorder.latest)))
             logs.update(_flat(results, f"{index}{SEP}"))
+        for stack in self.stacks:
+            logs.update(stack.train_step(data))
         return logs
 
     def test_step(self, data):
         logs = {}
-        for index, member in enumerate(self.members):
+        for index, member in zip(self.indices, self.members, strict=True):
             logs.update(_flat(member.test_step(data), f"{index}{SEP}"))
+        for stack in self.stacks:
+            logs.update(stack.test_step(data))
         return logs
 
     def reset_metrics(self):
         super().reset_metrics()
-        for member in self.members:  # Keras leaves nested models' metrics alone
+        for member in [*self.members, *self.stacks]:  # Keras leaves nested models' alone
             member.reset_metrics()
 
     def state(self) -> list:
@@ -124,7 +141,35 @@ class FusedModel(keras.Model):
         for member in self.members:
             found += member.variables + member.optimizer.variables
             found += [v for metric in member.metrics for v in metric.variables]
+        for stack in self.stacks:
+            found += stack.state()
         return found
+
+    def expand(self, logs) -> dict:
+        """`logs` with each stack's results (vectors over its members) handed out to its
+        members under their own "<index>:<name>" (and "val_" kept)."""
+        logs = dict(logs or {})
+        for stack in self.stacks:
+            mark = f"{stack.name}{SEP}"
+            for name in [n for n in logs if n.removeprefix("val_").startswith(mark)]:
+                prefix = "val_" if name.startswith("val_") else ""
+                parts = stack.member_parts(name.removeprefix("val_")[len(mark) :], logs.pop(name))
+                logs.update({f"{prefix}{key}": value for key, value in parts.items()})
+        return logs
+
+    def sync(self) -> None:
+        """Write the stacked members' weights and state back into their own models."""
+        if not self.stacks:
+            return
+        if getattr(self, "_sync", None) is None:
+            import tensorflow as tf
+
+            def sync():
+                for stack in self.stacks:
+                    stack.sync_members()
+
+            compat.set_untracked(self, "_sync", tf.function(sync, autograph=False))
+        self._sync()
 
 
 def _flat(results: dict, prefix: str) -> dict:
@@ -154,8 +199,17 @@ def member_logs(logs, index: int) -> dict:
 class _GroupReporter(keras.callbacks.Callback):
     """Hands each member's logs to its own `_Reporter`; stops and pauses the whole group."""
 
-    def __init__(self, reporters: list[_Reporter], control: JobControl, emit: Listener, key):
+    def __init__(
+        self,
+        reporters: list[_Reporter],
+        control: JobControl,
+        emit: Listener,
+        key,
+        fused: FusedModel | None = None,
+    ):
         super().__init__()
+        self.fused = fused
+        self.inspecting = any(r.rate is not None for r in reporters)
         self.reporters = reporters
         self.control = control
         self.emit = emit
@@ -174,7 +228,17 @@ class _GroupReporter(keras.callbacks.Callback):
         if self.control.stop_requested:
             self.model.stop_training = True
 
+    def _sync(self) -> None:
+        """Stacked members' own models and optimizers brought up to date, for what their
+        reporters read from them (the effective rate, the learning rate)."""
+        if self.fused is not None and self.fused.stacks:
+            self.fused.sync()
+
     def on_train_batch_end(self, batch, logs=None):
+        if self.inspecting:
+            self._sync()
+        if self.fused is not None:
+            logs = self.fused.expand(logs)
         for index, reporter in enumerate(self.reporters):
             if index not in self.retired and reporter.diverged_at is None:
                 reporter.on_train_batch_end(batch, member_logs(logs, index))
@@ -193,6 +257,9 @@ class _GroupReporter(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        self._sync()
+        if self.fused is not None:
+            logs = self.fused.expand(logs)
         for index, reporter in enumerate(self.reporters):
             if index in self.retired:
                 continue
@@ -217,8 +284,14 @@ class FusedGroup:
         key: RunKey,
         inspect_optimizer: bool = False,
         steps_per_execution: int | None = None,
+        stack: bool = True,
     ):
+        """`stack=False` trains every member as its own model side by side, even those that
+        could be stacked (`trainers.stacked`); after `run()`, `stack_sizes` lists the sizes
+        of the stacks made."""
         self.members = members
+        self.stack = stack
+        self.stack_sizes: list[int] = []
         self.data = data
         self.loss_names = loss_names
         self.listener = listener
@@ -257,37 +330,53 @@ class FusedGroup:
         data = self.data
         first = self.members[0][2]
         built: list[Member] = []
-        spe = self.steps_per_execution
+        capacity = self.steps_per_execution  # the most steps one call may take
         for (_key, _label, config), loss_name in zip(self.members, self.loss_names, strict=True):
             run = build_member(
                 config,
                 data,
                 loss_name,
                 inspect_optimizer=self.inspect_optimizer,
-                steps_per_execution=spe,
+                steps_per_execution=capacity,
             )
-            if spe is None:
-                # The first member's own choice; "auto" aims at a chunk of ~0.1 s for one run,
-                # so a group of K takes K times fewer steps per call.
-                spe = run.spe
-                if config.steps_per_execution == "auto":
-                    spe = max(1, spe // len(self.members))
-            run.spe = spe  # the first member's recorder holds at least this many rows
+            if capacity is None:
+                capacity = run.spe  # the first member's own choice
             # Its state made now, as its own fit would before tracing (and so `state()` has it
-            # for the warm-up to put back).
+            # for the warm-up to put back, and a stack can start from it).
             run.model.optimizer.build(run.model.trainable_variables)
             built.append(run)
-        fused = FusedModel([run.model for run in built], [run.recorder for run in built])
+        together = stacked.stacks(built) if self.stack else []
+        in_stacks = {position for group in together for position in group}
+        alone = [position for position in range(len(built)) if position not in in_stacks]
+        self.stack_sizes = [len(group) for group in together]
+        spe = capacity
+        if self.steps_per_execution is None and first.steps_per_execution == "auto":
+            # "auto" aims at a chunk of ~0.1 s for one run; a group of n side-by-side members
+            # and stacks costs about n runs' steps, so it takes n times fewer steps per call.
+            spe = max(1, capacity // (len(alone) + len(together)))
+        for run in built:
+            run.spe = spe  # every recorder holds at least this many rows
+        self._status("Stacking the networks..." if together else "Joining the models...")
+        fused = FusedModel(
+            [built[p].model for p in alone],
+            [built[p].recorder for p in alone],
+            indices=alone,
+            stacks=[stacked.StackedMembers(group, [built[p] for p in group]) for group in together],
+        )
         fused.compile(
             optimizer=None,
             jit_compile=first.jit_compile,
             steps_per_execution=spe,
         )
         self._status("Measuring the starting losses...")
-        initial = fused.evaluate(built[0].train_batches(), verbose=0, return_dict=True)
+        initial = fused.expand(
+            fused.evaluate(built[0].train_batches(), verbose=0, return_dict=True)
+        )
         val = None
         if built[0].validation is not None:
-            val = fused.evaluate(built[0].validation_batches(), verbose=0, return_dict=True)
+            val = fused.expand(
+                fused.evaluate(built[0].validation_batches(), verbose=0, return_dict=True)
+            )
         batches = build.ShuffledBatches(
             data.x_train, built[0].y_train, built[0].batch, first.data_seed_value
         )
@@ -308,10 +397,11 @@ class FusedGroup:
             reporters.append(reporter)
         self._status("Preparing the training step...")
         compat.warm_up_train_function(fused, batches.dataset, fused.state())
+        fused.sync()  # traced now, off the training clock (the members hold this state already)
         self._status("Training...")
         for (key, label, _config), result in zip(self.members, results, strict=True):
             self.listener(events.Started(key, result.info, label))
-        group = _GroupReporter(reporters, self.control, self.listener, self.key)
+        group = _GroupReporter(reporters, self.control, self.listener, self.key, fused)
         try:
             fused.fit(
                 batches.dataset,
@@ -322,6 +412,7 @@ class FusedGroup:
                 callbacks=[group],
             )
         finally:
+            fused.sync()  # each member's own model gets its final weights
             for reporter in reporters:
                 reporter.finish()
 

@@ -45,7 +45,8 @@ class Heard:
                 self.epochs.setdefault(member, []).append((epoch, dict(logs)))
 
 
-def train_together(configs: list[RunConfig], inspect: bool = True):
+def train_together(configs: list[RunConfig], inspect: bool = True, stacks=None):
+    """Train `configs` as one fused group; `stacks`: the stack sizes the group must make."""
     configs = [c.validate() for c in configs]
     data = build.load_dataset(configs[0])
     losses = [build.check_run(c, data) for c in configs]
@@ -54,7 +55,10 @@ def train_together(configs: list[RunConfig], inspect: bool = True):
     group = FusedGroup(
         members, data, losses, heard, JobControl(), key=RunKey(1), inspect_optimizer=inspect
     )
-    return group.run(), heard
+    results = group.run()
+    if stacks is not None:
+        assert group.stack_sizes == stacks
+    return results, heard
 
 
 def train_alone(config: RunConfig, inspect: bool = True):
@@ -108,6 +112,77 @@ def test_all_seven_optimizers_trained_together_equal_each_trained_alone():
         assert_same(together[index], heard, index, alone, heard_alone)
 
 
+# One setting changed from the default for each numeric hyperparameter: stacked members get
+# them as one value per member.
+OTHER_SETTINGS = {
+    "sgd": {"learning_rate": 0.05},
+    "momentum": {"learning_rate": 0.03, "momentum": 0.8},
+    "nesterov": {"learning_rate": 0.02, "momentum": 0.7},
+    "adagrad": {"learning_rate": 0.05, "initial_accumulator_value": 0.1, "epsilon": 1e-4},
+    "adadelta": {"learning_rate": 0.5, "rho": 0.9, "epsilon": 1e-5},
+    "rmsprop": {"learning_rate": 0.003, "rho": 0.8, "epsilon": 1e-5},
+    "adam": {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-5},
+}
+
+
+def test_members_with_one_network_are_stacked_and_each_equals_itself_alone():
+    # Per optimizer, two members of the same network: seeds, learning rates and every other
+    # numeric hyperparameter differ, one follows a cosine schedule. They train as one stacked
+    # network per optimizer (weights of shape (2, ...)), each as if alone: a short last batch,
+    # 4 steps per call, update sizes and effective rates read as the views read them.
+    base = RunConfig(dataset="moons", epochs=2, batch_size=48, steps_per_execution=4, data_seed=0)
+    configs = []
+    for i, name in enumerate(SEVEN):
+        configs.append(dataclasses.replace(base, optimizer=name, seed=i, schedule="cosine"))
+        configs.append(
+            dataclasses.replace(
+                base, optimizer=name, seed=10 + i, hyperparameters=OTHER_SETTINGS[name]
+            )
+        )
+    # Heavy-ball momentum is another rule: it stacks with neither of the others.
+    configs.append(
+        dataclasses.replace(base, optimizer="momentum", seed=30, hyperparameters={"ewma": False})
+    )
+    together, heard = train_together(configs, stacks=[2] * 7)
+    for index, config in enumerate(configs):
+        alone, heard_alone = train_alone(config.validate())
+        assert_same(together[index], heard, index, alone, heard_alone)
+
+
+def test_stacked_members_of_every_loss_equal_themselves_alone():
+    # Two members per regression loss, and two per cross-entropy (one pair with raw scores):
+    # each pair is one stack, computing its loss and metric per member.
+    sine = RunConfig(dataset="sine", epochs=1, batch_size=25, steps_per_execution=3, data_seed=0)
+    iris = RunConfig(dataset="iris", epochs=2, batch_size=16, steps_per_execution=2, data_seed=0)
+    jobs = [
+        [
+            dataclasses.replace(sine, loss=loss, optimizer="adam", seed=seed)
+            for loss in ("mse", "mae", "rmse", "smooth_l1", "huber")
+            for seed in (1, 2)
+        ],
+        [
+            dataclasses.replace(iris, loss=loss, optimizer="rmsprop", seed=seed, loss_options=opts)
+            for loss, opts in (
+                ("categorical_crossentropy", {}),
+                ("sparse_categorical_crossentropy", {}),
+                ("sparse_categorical_crossentropy", {"from_logits": True}),
+            )
+            for seed in (1, 2)
+        ],
+    ]
+    for configs in jobs:
+        if configs[0].loss == "categorical_crossentropy":
+            # The one-hot labels make a group of their own (`group_key`).
+            groups = [configs[:2], configs[2:]]
+        else:
+            groups = [configs]
+        for group in groups:
+            together, heard = train_together(group, inspect=False, stacks=[2] * (len(group) // 2))
+            for index, config in enumerate(group):
+                alone, heard_alone = train_alone(config.validate(), inspect=False)
+                assert_same(together[index], heard, index, alone, heard_alone)
+
+
 def test_every_regression_loss_together_equals_alone():
     # The five losses in one group (their labels are the same), each member alone as well.
     base = RunConfig(dataset="sine", epochs=2, batch_size=25, steps_per_execution=3, data_seed=0)
@@ -144,7 +219,8 @@ def test_a_member_that_diverges_is_frozen_at_its_step_and_the_others_go_on_untou
     )
     wild = dataclasses.replace(base, hyperparameters={"learning_rate": 1e4})
     calm = dataclasses.replace(base, optimizer="adam")
-    together, heard = train_together([calm, wild, base], inspect=False)
+    # The two SGD members share one stacked network: the wild one's NaNs must stay its own.
+    together, heard = train_together([calm, wild, base], inspect=False, stacks=[2])
     diverged = together[1]
     assert diverged.status == "diverged" and "diverged" in diverged.message
     # Frozen at the first non-finite loss: no step recorded after it, and its weights are the

@@ -41,6 +41,9 @@ class DescentOptimizer(keras.optimizers.Optimizer):
     "velocity"}` gives `self._velocities`."""
     _size_sink = None
     _step_sizes: list | None = None  # a list only while an apply() with a sink runs
+    _members = 0  # > 0: the weights of that many runs stacked along a leading axis (`stack`)
+    _alive = None  # while stacked: a (members,) boolean variable, False for a frozen member
+    _masking = True  # while stacked: False in the update made when every member is alive
 
     def __init_subclass__(cls, **kwargs):
         """Give a subclass whose catalog entry exists its constructor and its "Args:" text."""
@@ -60,8 +63,67 @@ class DescentOptimizer(keras.optimizers.Optimizer):
 
     def cast(self, variable, *values) -> tuple:
         """`values` (the rate, the gradient, hyperparameters) in `variable`'s dtype, for
-        `update_step`: one tensor each."""
-        return tuple(ops.cast(value, variable.dtype) for value in values)
+        `update_step`: one tensor each. Stacked (`stack`), a value with one entry per member
+        is spread along the variable's leading (member) axis: `member_shape`."""
+        cast = tuple(ops.cast(value, variable.dtype) for value in values)
+        if not self._members:
+            return cast
+        shape = self.member_shape(variable)
+        ones = (self._members,) + (1,) * (len(shape) - 1)
+        return tuple(
+            ops.broadcast_to(ops.reshape(v, ones), shape) if len(v.shape) == 1 else v for v in cast
+        )
+
+    def member_shape(self, variable) -> tuple:
+        """The shape given to a per-member value for stacked `variable`: (members, 1, ..., 1,
+        last axis) for a variable of 3 axes or more, the variable's own shape otherwise.
+
+        Never (members, 1, ..., 1), which would broadcast as well in one value per member:
+        Keras 3.15's `ops.add` on TensorFlow reads a second operand with exactly one axis longer
+        than 1 as a bias and adds it along axis 1 or the last axis when either is as long as
+        that axis (`tf.nn.bias_add`), so `ops.add(ops.sqrt(s), epsilon)` would give member
+        k's epsilon to row k of every member's kernel. With the last axis spread too, the
+        value has two axes longer than 1 (or is as large as the variable) and adds as it
+        should, at a cost of members x last-axis numbers, not the whole variable.
+        """
+        shape = tuple(variable.shape)
+        if len(shape) >= 3 and shape[-1] > 1:
+            return (shape[0],) + (1,) * (len(shape) - 2) + (shape[-1],)
+        return shape
+
+    def stack(self, members: int, hyperparameters: dict, alive) -> None:
+        """Train the variables of `members` runs stacked along a new leading axis.
+
+        The update rules are elementwise, so one call of `update_step` on a stacked variable
+        of shape (members, ...) makes each member's update as its own optimizer would, given
+        each hyperparameter in `hyperparameters` as one value per member (the learning rate
+        comes from the schedule, one value per member as well: `MemberRates`). A member whose
+        flag in `alive` (a boolean variable of shape (members,)) is down keeps its weights and
+        state as they are: every assignment leaves its slice alone. `record_update_sizes`
+        then writes one half squared size per member into a sink of shape (members,).
+        """
+        compat.set_untracked(self, "_members", int(members))
+        compat.set_untracked(self, "_alive", alive)
+        for name, values in hyperparameters.items():
+            compat.set_untracked(self, name, np.asarray(values, dtype="float32"))
+
+    def _kept(self, variable, value):
+        """`value` where the member is alive, the variable's own value where it is frozen."""
+        if not self._masking:
+            return value
+        shape = (self._members,) + (1,) * (len(variable.shape) - 1)
+        return ops.where(ops.reshape(self._alive, shape), value, variable)
+
+    def assign(self, variable, value):
+        if self._members:
+            value = self._kept(variable, value)
+        super().assign(variable, value)
+
+    def assign_add(self, variable, value):
+        if self._members:
+            super().assign(variable, self._kept(variable, ops.add(variable, value)))
+        else:
+            super().assign_add(variable, value)
 
     def state_of(self, attribute: str, variable):
         """The state `attribute` (one of `state`) kept for model `variable`."""
@@ -98,13 +160,42 @@ class DescentOptimizer(keras.optimizers.Optimizer):
         compat.set_untracked(self, "_size_sink", sink)
 
     def assign_sub(self, variable, value):
-        super().assign_sub(variable, value)
-        if self._step_sizes is not None:
+        if self._members:
+            super().assign(variable, self._kept(variable, ops.subtract(variable, value)))
+        else:
+            super().assign_sub(variable, value)
+        if self._step_sizes is None:
+            return
+        value = ops.cast(value, "float32")
+        if self._members:  # one half squared size per member
+            axes = tuple(range(1, len(value.shape)))
+            self._step_sizes.append(ops.sum(ops.square(value), axis=axes) * 0.5)
+        else:
             import tensorflow as tf
 
-            self._step_sizes.append(tf.nn.l2_loss(ops.cast(value, "float32")))
+            self._step_sizes.append(tf.nn.l2_loss(value))
 
     def apply(self, grads, trainable_variables=None):
+        if not self._members:
+            return self._apply_and_record(grads, trainable_variables)
+        import tensorflow as tf
+
+        def update(masking: bool):
+            def run():
+                compat.set_untracked(self, "_masking", masking)
+                try:
+                    self._apply_and_record(grads, trainable_variables)
+                finally:
+                    compat.set_untracked(self, "_masking", True)
+                return tf.constant(True)
+
+            return run
+
+        # While every member is alive (until one diverges) no slice needs keeping: the update
+        # without the masks, a quarter of a small stacked network's step.
+        tf.cond(tf.reduce_all(self._alive), update(False), update(True))
+
+    def _apply_and_record(self, grads, trainable_variables=None):
         if self._size_sink is None:
             return super().apply(grads, trainable_variables)
         compat.set_untracked(self, "_step_sizes", [])
@@ -113,7 +204,7 @@ class DescentOptimizer(keras.optimizers.Optimizer):
             parts = self._step_sizes
         finally:
             compat.set_untracked(self, "_step_sizes", None)
-        self._size_sink.assign(ops.sum(ops.stack(parts)) if parts else 0.0)
+        self._size_sink.assign(ops.sum(ops.stack(parts), axis=0) if parts else 0.0)
         return result
 
 
