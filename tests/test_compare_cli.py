@@ -27,7 +27,7 @@ def test_compare_optimizers_writes_a_folder_per_run_and_the_summary(tmp_path, ca
     argv = ["compare", "--dataset", "digits", "--optimizers", "sgd,momentum,adam"]
     assert main.main([*argv, "--epochs", "2", "--target-loss", "2.2", "--out", str(out)]) == 0
     folders = ["SGD_lr_0.01", "Momentum_lr_0.01", "Adam_lr_0.001"]
-    assert {p.name for p in out.iterdir()} == {*folders, "summary.csv"}
+    assert {p.name for p in out.iterdir()} == {*folders, "summary.csv", "job.json"}
     for folder in folders:
         assert {p.name for p in (out / folder).iterdir()} == {
             *RUN_FILES,
@@ -65,7 +65,7 @@ def test_gd_variants_in_a_fresh_process(tmp_path):
     done = run_main(f"{command} --epochs 1 --target-loss 0.6 --no-model --quiet --out", out)
     assert done.returncode == 0, done.stderr
     folders = ["Batch_GD_full", "Stochastic_GD_1", "Mini-batch_GD_32"]
-    assert {p.name for p in out.iterdir()} == {*folders, "summary.csv"}
+    assert {p.name for p in out.iterdir()} == {*folders, "summary.csv", "job.json"}
     steps = [len(read_csv(out / f / "steps.csv")) for f in folders]
     assert steps == [1, 320, 10]
     rows = read_csv(out / "summary.csv")

@@ -80,6 +80,8 @@ class CompareSession:
         one after another); return the summary rows, one per run, in the runs' order."""
         checked = self._check()
         groups = self._groups(checked)
+        self._slower: list[str] = []  # what "auto" measured for each group it did not fuse
+        self._fused_trained = 0
         done: dict[int, RunResult] = {}
         for members in groups:
             self.control.hold(on_pause=lambda: self._status("Paused"))
@@ -91,6 +93,13 @@ class CompareSession:
                 done[index] = self._train(index, label, config, len(checked))
             else:
                 done.update(zip(members, self._train_fused(members, checked), strict=True))
+        if self._slower and not self._fused_trained:
+            self.engine_used = "sequential"
+            self.engine_note = (
+                "sequential: one run after another, faster here than together ("
+                + "; ".join(self._slower)
+                + ")"
+            )
         self.results, rows = [], []
         for index, (label, config) in enumerate(checked):
             if index not in done:
@@ -158,8 +167,19 @@ class CompareSession:
             self.listener,
             self.control,
             key=self.key,
+            measure=self.engine == "auto",
         )
         results = group.run()
+        if group.timing is not None:
+            measured = group.timing.describe()
+            if group.slower:
+                self._slower.append(measured)
+                self.engine_note += (
+                    f"; {len(members)} of them one after another instead, faster so ({measured})"
+                )
+                return [self._train(i, checked[i][0], checked[i][1], len(checked)) for i in members]
+            self.engine_note += f"; {measured}"
+        self._fused_trained += 1
         if group.stack_sizes:
             stacked = sum(group.stack_sizes)
             networks = len(group.stack_sizes)

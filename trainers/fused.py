@@ -23,6 +23,7 @@ nothing is shared between members. Stop and pause act on the whole group, betwee
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import keras
@@ -285,12 +286,21 @@ class FusedGroup:
         inspect_optimizer: bool = False,
         steps_per_execution: int | None = None,
         stack: bool = True,
+        measure: bool = False,
     ):
         """`stack=False` trains every member as its own model side by side, even those that
         could be stacked (`trainers.stacked`); after `run()`, `stack_sizes` lists the sizes
-        of the stacks made."""
+        of the stacks made.
+
+        `measure=True` (the "auto" engine) times the group's first chunk against the first
+        member's alone before anything trains (`timing`, a `Timing`); where the members are
+        projected to train faster one after another, `run()` trains nothing, emits nothing
+        for them, returns an empty list and sets `slower`."""
         self.members = members
         self.stack = stack
+        self.measure = measure
+        self.timing: Timing | None = None
+        self.slower = False
         self.stack_sizes: list[int] = []
         self.data = data
         self.loss_names = loss_names
@@ -309,6 +319,8 @@ class FusedGroup:
         try:
             with compat.forget_traced_gradients():
                 self._train(results)
+            if self.slower:
+                return []
         except DescentError as exc:
             for result in results:
                 result.status, result.message = "failed", str(exc)
@@ -398,6 +410,12 @@ class FusedGroup:
         self._status("Preparing the training step...")
         compat.warm_up_train_function(fused, batches.dataset, fused.state())
         fused.sync()  # traced now, off the training clock (the members hold this state already)
+        if self.measure:
+            self._status("Timing the group against one run alone...")
+            self.timing = self._time_engines(fused, built[0], batches, spe)
+            if self.timing.slower:
+                self.slower = True
+                return
         self._status("Training...")
         for (key, label, _config), result in zip(self.members, results, strict=True):
             self.listener(events.Started(key, result.info, label))
@@ -415,6 +433,63 @@ class FusedGroup:
             fused.sync()  # each member's own model gets its final weights
             for reporter in reporters:
                 reporter.finish()
+
+    def _time_engines(self, fused, first: Member, batches, spe: int) -> Timing:
+        """What "auto" weighs: the group's and `first`'s alone train functions, each timed
+        on the first chunk (the least of two calls, every variable put back after), and the
+        seconds `first`'s own tracing took, the set-up each run pays again when trained alone."""
+        state = fused.state()
+        group = compat.time_train_function(fused, batches.dataset, state)
+        started = time.perf_counter()
+        compat.warm_up_train_function(first.model, batches.dataset, state)
+        setup = time.perf_counter() - started
+        alone = compat.time_train_function(first.model, batches.dataset, state)
+        steps = first.steps_per_epoch
+        return Timing(
+            together_step=group / min(spe, steps),
+            alone_step=alone / min(first.model.steps_per_execution, steps),
+            alone_setup=setup,
+            members=len(self.members),
+            steps=steps * first.config.epochs,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """The "auto" engine's measurements for one group, and the job's time projected from them:
+    together, every step at the group's measured rate (its set-up is paid already); one after
+    another, each member's set-up and steps at the first member's rate alone."""
+
+    together_step: float  # seconds per step of the whole group
+    alone_step: float  # seconds per step of the first member alone
+    alone_setup: float  # seconds the first member's own train function took to trace
+    members: int
+    steps: int  # steps each member takes in the job
+
+    @property
+    def together(self) -> float:
+        return self.steps * self.together_step
+
+    @property
+    def apart(self) -> float:
+        return self.members * (self.alone_setup + self.steps * self.alone_step)
+
+    @property
+    def slower(self) -> bool:
+        """True where training the members one after another is projected to be faster."""
+        return self.together > self.apart
+
+    def describe(self) -> str:
+        return (
+            f"measured on the first chunk: {self.together_step * 1000:.2g} ms per step "
+            f"together, {self.alone_step * 1000:.2g} ms for one run alone, which traced in "
+            f"{_seconds(self.alone_setup)}; so {self.steps} steps take about "
+            f"{_seconds(self.together)} together and {_seconds(self.apart)} one after another"
+        )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2g} s" if value < 10 else f"{value:.0f} s"
 
 
 def _public(logs: dict) -> dict[str, float]:

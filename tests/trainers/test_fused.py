@@ -15,7 +15,7 @@ from trainers.compare import CompareSession
 from trainers.config import RunConfig
 from trainers.control import JobControl
 from trainers.events import EpochEnded, OptimizerSteps, RunKey, Steps
-from trainers.fused import FusedGroup
+from trainers.fused import FusedGroup, Timing
 from trainers.session import TrainingSession
 
 SEVEN = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
@@ -249,3 +249,44 @@ def test_compare_trains_in_fused_groups_by_default_and_sequentially_when_asked()
     apart = CompareSession([runs[0], ("Adam 64", dataclasses.replace(base, batch_size=64))])
     apart.run()
     assert apart.engine_used == "sequential" and "share" in apart.engine_note
+
+
+# ----------------------------------------------------------------------- the "auto" engine
+def test_auto_weighs_the_group_against_each_run_set_up_and_trained_alone():
+    # 8 members of 100 steps: together 0.8 ms a step; alone 0.05 ms a step, traced in 0.5 s.
+    cheap_alone = Timing(together_step=8e-4, alone_step=5e-5, alone_setup=0.5, members=8, steps=100)
+    assert cheap_alone.together == pytest.approx(0.08)
+    assert cheap_alone.apart == pytest.approx(8 * (0.5 + 0.005))
+    assert not cheap_alone.slower  # each run's own tracing costs more than the group's steps
+    # A long job where the group's step costs more than eight steps alone: one after another.
+    long_job = dataclasses.replace(cheap_alone, alone_setup=0.01, steps=100_000)
+    assert long_job.slower
+    assert "80 s together and 40 s one after another" in long_job.describe()
+
+
+def test_auto_records_what_it_measured_and_trains_one_after_another_where_that_is_faster(
+    monkeypatch,
+):
+    base = RunConfig(dataset="moons", epochs=1, batch_size=32)
+    runs = [("SGD", dataclasses.replace(base, optimizer="sgd")), ("Adam", base)]
+    auto = CompareSession(runs)
+    auto.run()
+    assert auto.engine_used == "fused" and "measured on the first chunk" in auto.engine_note
+    fused_losses = [result.step_losses for _, result in auto.results]
+
+    # Where the group measures slower, the job trains its members one after another instead,
+    # with the same numbers, and its record says so and why.
+    monkeypatch.setattr(Timing, "slower", property(lambda timing: True))
+    heard = Heard()
+    fallback = CompareSession(runs, heard, key=RunKey(2))
+    fallback.run()
+    assert fallback.engine_used == "sequential"
+    assert fallback.engine_note.startswith("sequential: one run after another, faster here")
+    assert "measured on the first chunk" in fallback.engine_note
+    for member, ((_, result), losses) in enumerate(
+        zip(fallback.results, fused_losses, strict=True)
+    ):
+        assert result.status == "completed"
+        np.testing.assert_allclose(result.step_losses, losses, rtol=RTOL)
+        # What the views heard is each run trained once: the timing reported no steps.
+        np.testing.assert_allclose(heard.steps[member], losses, rtol=RTOL)

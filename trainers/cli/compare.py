@@ -6,6 +6,7 @@ every run is repeated over N seeds and summed up per group: the median and sprea
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -204,6 +205,19 @@ class _CompareProgress:
             print(f"descent: {exc}", file=sys.stderr)
 
 
+def write_job_record(path: Path, session, runs) -> None:
+    """The job's record beside its summary: which engine trained it and why, and its runs."""
+    record = {
+        "engine": session.engine_used,
+        "why": session.engine_note,
+        "runs": [label for label, _config in runs],
+    }
+    try:
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"descent: could not write {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Train and save every run asked for; EXIT_OK when all completed and were saved."""
     plan = seeded_runs(args)
@@ -244,6 +258,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(session.engine_note)
     groups = group_summaries(rows, plan.groups, args.target_loss) if plan.seeds > 1 else None
     write_summary_csv(rows, args.out / "summary.csv", groups)
+    write_job_record(args.out / "job.json", session, runs)
     print(summary_table(rows, args.target_loss))
     if groups:
         print()

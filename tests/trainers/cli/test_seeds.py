@@ -25,7 +25,7 @@ def test_seeds_write_a_folder_per_seed_and_group_rows(tmp_path, capsys):
     assert cli.main(argv) == 0
     names = ["SGD_lr_0.01", "Momentum_lr_0.01", "Adam_lr_0.001"]
     folders = [f"{name}_seed_{seed}" for name in names for seed in (3, 4)]
-    assert {p.name for p in out.iterdir()} == {*folders, "summary.csv"}
+    assert {p.name for p in out.iterdir()} == {*folders, "summary.csv", "job.json"}
     configs = [json.loads((out / f / "config.json").read_text())["config"] for f in folders]
     assert [c["seed"] for c in configs] == [3, 4] * 3
     assert {c["data_seed"] for c in configs} == {3}  # one data set, one batch order
@@ -76,7 +76,7 @@ def test_one_seed_keeps_the_summary_of_today(tmp_path, capsys):
     assert cli.main([*argv, "--no-model", "--out", str(out)]) == 0
     rows = read_csv(out / "summary.csv")
     assert [r["label"] for r in rows] == ["SGD lr=0.01"] and "row" not in rows[0]
-    assert {p.name for p in out.iterdir()} == {"SGD_lr_0.01", "summary.csv"}
+    assert {p.name for p in out.iterdir()} == {"SGD_lr_0.01", "summary.csv", "job.json"}
     assert "median over seeds" not in capsys.readouterr().out
 
 
@@ -126,6 +126,10 @@ def test_fused_and_sequential_write_the_same_numbers(tmp_path, capsys):
         printed = capsys.readouterr().out.splitlines()
         assert any(line.startswith(f"{engine}:") for line in printed), printed[-5:]
         summaries[engine] = read_csv(out / "summary.csv")
+        # The job's record says which engine trained it, why, and which runs it held.
+        record = json.loads((out / "job.json").read_text(encoding="utf-8"))
+        assert record["engine"] == engine and record["why"] in printed
+        assert record["runs"] == [r["label"] for r in summaries[engine] if r["row"] == "member"]
     fused, sequential = summaries["fused"], summaries["sequential"]
     assert [r["label"] for r in fused] == [r["label"] for r in sequential]
     for a, b in zip(fused, sequential, strict=True):
