@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ SCRIPTS = (
     (7, "8 seeds in one step", "bench_fused_seeds.py"),
     (8, "32 members in one step", "bench_fused_optimizers.py"),
     (9, "105 members vs one run", "bench_fused_grid.py"),
+    (10, "the window while 32 runs train together", "bench_fused_window.py"),
 )
 REPORT = bench.ROOT / "docs" / "performance.md"
 ROW_TIMEOUT_S = 420
@@ -113,6 +115,32 @@ ANALYSIS = {
         "delete the new `CustomGradient-*` entries after it (private TF API; only gradients "
         "through a finished run's graphs would need them). Measured: headless 8.1 -> -1.4 "
         "MB/run; this row with the real window +243 -> +2.8 MB."
+    ),
+    8: (
+        "Issue 15 (2026-12-02/03). Fused side by side, each member's own step, gave 2.6x; "
+        "stacking the members of one network, rule and loss (trainers/stacked.py: weights "
+        "with a member axis, batched matmuls) gave 7.1x at best in rows of this table. The "
+        "32 members here are 4 stacks of 8 (one per optimizer), so each step still runs 4 "
+        "forward and backward passes, 4 optimizer updates and the per-member probes (step "
+        "loss, update size, effective rate), and each chunk's callback turns 32 members' logs "
+        "into events. What would win it: one stack across the four rules (the same forward "
+        "and backward for all 32, each slice updated by its own rule), and the per-member "
+        "probes gathered into one tensor per chunk rather than 32 sets of logs."
+    ),
+    10: (
+        "Issue 15 (2026-12-03). First measured at p99 113 ms: the Compare tab redrew every "
+        "group's step, epoch and time curves, and their bands, at every 10 Hz frame "
+        "(27 ms a frame on average, 52 ms at p90) and the three plots repainted together. "
+        "Now (gui/compare/races.py `redraw`): a frame draws one plot in turn, the epoch and "
+        "time plots at most every 0.5 s and only where an epoch ended, a frame stops after "
+        "4 ms and the next goes on where it stopped, and while training the step and epoch "
+        "axes span the plan and the loss axis is refitted once a second: p99 113 -> 25-31 ms "
+        "over five runs. What is left, measured per call: a step-plot frame is ~5 ms of "
+        "drawing and a 7 ms paint of CPU, each about 1.7x longer in wall time, the engine "
+        "thread's Python (32 members' reporters per chunk) and TensorFlow's two threads "
+        "sharing the 2 cores; and the job's set-up (tracing on the engine thread holding the "
+        "GIL, 0.3-0.8 s of 20-60 ms ticks). Next: paint the step plot at 5 Hz while more than "
+        "8 curves train, and build the members' events in one pass per chunk."
     ),
 }
 
@@ -240,6 +268,11 @@ def main() -> int:
         "load average at start (1/5/15 min)": bench.load_average(),
         "platform": platform.platform(),
     }
+    machine["GPU"] = (
+        "none (no nvidia-smi): nothing here, rows 7-10 included, was measured on a GPU"
+        if shutil.which("nvidia-smi") is None
+        else "present (see nvidia-smi)"
+    )
     machine.update(versions())
     rows = []
     with tempfile.TemporaryDirectory(prefix="descent-bench-all-") as folder:

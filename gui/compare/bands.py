@@ -120,7 +120,7 @@ class SeedBand:
     spread: object = None
     message: str = ""
     visible: bool = True
-    dirty: bool = False
+    stale: set = field(default_factory=set)  # the plots it has news for: step, epoch, time
     step_from: int = 0
 
     @property
@@ -147,14 +147,16 @@ class SeedBand:
         self.step_from = longest
         self.step.refresh(view)
 
-    def refresh_epochs(self, loss_kind: str) -> None:
-        """The median and band of the seeds' epoch losses, by epoch and by seconds."""
+    def refresh_epochs(self, band_kind: str, by_time: bool = False) -> None:
+        """The median and band of the seeds' epoch losses, by epoch or (`by_time`) by seconds."""
         losses = epoch_matrix([(r.epochs.xs, r.epochs.ys) for r in self.members])
-        seconds = epoch_matrix([(r.epochs.xs, r.times.xs) for r in self.members])
         with _quiet_nan_warnings():
-            epochs, median, low, high = median_and_band(losses, loss_kind)
+            epochs, median, low, high = median_and_band(losses, band_kind)
+            if not by_time:
+                self.epoch.show(epochs.astype(float), median, low, high)
+                return
+            seconds = epoch_matrix([(r.epochs.xs, r.times.xs) for r in self.members])
             times = np.nanmedian(seconds[:, epochs], axis=0) if len(epochs) else epochs
-        self.epoch.show(epochs.astype(float), median, low, high)
         self.time.show(times, median, low, high)
 
 

@@ -10,6 +10,7 @@ its seeds with a shaded band (min-max or interquartile), each seed's own thin li
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from gui.plots import (
     set_title,
     smoothing_alpha,
 )
+from gui.plots.curves import REFIT_INTERVAL_S
 from gui.widgets import named
 
 STEP_TITLE = "Loss by update"
@@ -49,6 +51,9 @@ SEED_ALPHA = 150  # each seed's own line, under its group's median
 
 
 SIDE_BY_SIDE_MIN_WIDTH = 520
+FRAME_BUDGET_S = 0.004  # a frame's drawing stops after this long; the rest goes in the next
+EPOCH_PLOT_INTERVAL_S = 0.5  # the epoch and time plots are redrawn at most this often
+PLOTS = ("step", "epoch", "time")  # the plots, in the order frames take turns on them
 
 
 class ToggleLegend(pg.LegendItem):
@@ -150,7 +155,7 @@ class Race:
     message: str = ""
     summary: object = None
     visible: bool = True
-    dirty: bool = False
+    stale: set = field(default_factory=set)  # the plots it has news for: step, epoch, time
     band: SeedBand | None = None  # the group it is a seed of, when runs repeat over seeds
 
     @property
@@ -240,6 +245,13 @@ class RacePlots(QWidget):
         layout.addWidget(self.splitter, 1)
         self.races: list[Race] = []
         self.bands: list[SeedBand] = []
+        self.following = False  # the axes span the plan (see `_follow`)
+        self._fitted_at = -math.inf  # when `_fit_losses` last moved the loss axis
+        self._draw_cursor: dict[str, int] = {}  # per plot, where its next frame starts
+        self._drawn_at: dict[str, float] = {}  # per plot, when a frame last drew on it
+        self._last_plot = PLOTS[-1]
+        for plot in (self.step_plot, self.epoch_plot):
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
         self.band_note: pg.PlotDataItem | None = None  # the legend's entry for the band
         self.seeds = 1
         self.loss_key = "val_loss"
@@ -294,6 +306,7 @@ class RacePlots(QWidget):
         entries = len(groups) if seeded else len(labels)
         self.legend.setColumnCount(max(1, math.ceil(entries / LEGEND_ROWS)))
         self.bands = []
+        self._draw_cursor.clear()
         if seeded:
             races = [None] * len(labels)
             for number, (label, members) in enumerate(groups):
@@ -310,7 +323,59 @@ class RacePlots(QWidget):
         self._fit_legend()
         for plot in (self.step_plot, self.epoch_plot, self.time_plot):
             plot.enableAutoRange()
+        self.following = True
+        self._fitted_at = -math.inf
         return self.races
+
+    def _follow(self) -> None:
+        """While the runs train, the step and epoch axes span the planned steps and epochs of
+        those started, so a new point moves at most the loss axis (a range change repaints
+        an axis' labels and grid lines). A pan or zoom by the user ends it."""
+        infos = [race.info for race in self.races if race.info is not None]
+        if not self.following or not infos:
+            return
+        self.step_plot.setXRange(0, max(i.total_steps for i in infos), padding=0.02)
+        self.step_plot.getViewBox().disableAutoRange(axis=pg.ViewBox.YAxis)  # see _fit_losses
+        self.epoch_plot.setXRange(0, max(i.config.epochs for i in infos), padding=0.04)
+
+    def _fit_losses(self) -> None:
+        """While following, fit the step plot's loss axis to the lines it shows once a second,
+        or at once when one leaves the view, rather than at every frame (each refit repaints
+        the axis and its grid)."""
+        if self.each_seed_shown or not self.bands:
+            shown = [race for race in self.races if race.step_curve.isVisible()]
+            buffers = [race.smooth.buffer for race in shown]
+            if self.raw_check.isChecked():
+                buffers += [race.raw.buffer for race in shown]
+        else:
+            buffers = []
+        buffers += [band.step.buffer for band in self.bands if band.step_curve.isVisible()]
+        values = np.concatenate([b.ys for b in buffers]) if buffers else np.empty(0)
+        log = bool(self.step_plot.getAxis("left").logMode)
+        values = values[np.isfinite(values) & (values > 0)] if log else values[np.isfinite(values)]
+        if not len(values):
+            return
+        if log:
+            values = np.log10(values)
+        low, high = float(values.min()), float(values.max())
+        view = self.step_plot.getViewBox()
+        now = time.monotonic()
+        bottom, top = view.viewRange()[1]
+        if now - self._fitted_at < REFIT_INTERVAL_S and bottom <= low and high <= top:
+            return
+        self._fitted_at = now
+        view.setYRange(low, high, padding=0.05)  # log10 units in log mode, as viewRange gives
+
+    def end_following(self) -> None:
+        """The comparison has ended: fit every axis to what was trained (a stopped run is
+        short of its plan), unless the user has set a range."""
+        if self.following:
+            self.following = False
+            for plot in (self.step_plot, self.epoch_plot):
+                plot.enableAutoRange()
+
+    def _on_user_range(self, *_) -> None:
+        self.following = False
 
     def _what(self) -> str:
         return "Validation loss" if self.loss_key == "val_loss" else "Training loss"
@@ -420,6 +485,7 @@ class RacePlots(QWidget):
         race.alpha = smoothing_alpha(info.steps_per_epoch)
         started = [r.info.steps_per_epoch for r in self.races if r.info is not None]
         set_title(self.step_plot, step_title(started))
+        self._follow()
         if info.total_steps <= FEW_STEPS:  # batch descent: a few points, easy to miss as a line
             curve = race.step_curve if race.band is None else race.band.step_curve
             curve.setSymbol("o")
@@ -430,7 +496,7 @@ class RacePlots(QWidget):
         if initial is not None:
             race.epochs.append(np.array([0.0]), np.array([initial]))
             race.times.append(np.array([0.0]), np.array([initial]))
-        self._touch(race)
+        self._touch(race, epochs=True)
 
     def add_steps(self, race: Race, steps, losses) -> None:
         if not len(steps):
@@ -448,13 +514,13 @@ class RacePlots(QWidget):
         if value is not None:
             race.epochs.append(np.array([float(epoch)]), np.array([value]))
             race.times.append(np.array([seconds]), np.array([value]))
-            self._touch(race)
+            self._touch(race, epochs=True)
 
     @staticmethod
-    def _touch(race: Race) -> None:
-        race.dirty = True
-        if race.band is not None:
-            race.band.dirty = True
+    def _touch(race: Race, epochs: bool = False) -> None:
+        """Mark `race` (and its group) to be drawn: its steps, or with `epochs` its epochs."""
+        for item in [race] if race.band is None else [race, race.band]:
+            item.stale.update(("epoch", "time") if epochs else ("step",))
 
     # ======================================================================== visibility
     def set_visible(self, race: Race | SeedBand, visible: bool) -> None:
@@ -486,7 +552,7 @@ class RacePlots(QWidget):
         for curve in race.curves():
             curve.setVisible(shown)
         race.raw.item.setVisible(shown and self.raw_check.isChecked())
-        race.dirty = True
+        race.stale.update(PLOTS)
 
     @Slot(object)
     def _on_legend_clicked(self, item) -> None:
@@ -496,41 +562,85 @@ class RacePlots(QWidget):
                 return
 
     # =========================================================================== drawing
-    def redraw(self) -> None:
-        view = self.step_plot.getViewBox()
-        for band in self.bands:
-            if band.dirty:
-                band.dirty = False
-                band.refresh_steps(view)
-                band.refresh_epochs(self.band_kind)
-        for race in self.races:
-            if not race.dirty or (race.band is not None and not self.each_seed_shown):
-                continue  # a seed's own lines are drawn once they are shown
-            race.dirty = False
-            race.smooth.refresh(view)
+    def redraw(self, budget_s: float = FRAME_BUDGET_S) -> None:
+        """Draw a frame: what changed on one plot. Each frame takes the next plot in turn (step,
+        epoch, time) that has something new, so the plots never all repaint in one frame; the
+        epoch and time plots at most every `EPOCH_PLOT_INTERVAL_S`. A frame stops once it has
+        taken `budget_s` (at least one curve drawn) and the next frame on that plot starts
+        where it stopped, so the window answers between frames however many runs train. An
+        infinite budget draws everything that changed, on every plot, at once."""
+        items = [*self.bands, *self.races]
+        if not items:
+            return
+        now = time.perf_counter()
+        if math.isinf(budget_s):
+            for plot in PLOTS:
+                self._draw_plot(plot, items, budget_s, now)
+            return
+        turn = PLOTS.index(self._last_plot) + 1
+        for plot in PLOTS[turn:] + PLOTS[:turn]:
+            if plot != "step" and now - self._drawn_at.get(plot, -math.inf) < EPOCH_PLOT_INTERVAL_S:
+                continue
+            if any(plot in item.stale for item in items if self._drawable(item)):
+                self._last_plot = plot
+                self._draw_plot(plot, items, budget_s, now)
+                return
+
+    def _drawable(self, item: Race | SeedBand) -> bool:
+        # A seed's own lines are drawn once they are shown.
+        return isinstance(item, SeedBand) or item.band is None or self.each_seed_shown
+
+    def _draw_plot(self, plot: str, items: list, budget_s: float, started: float) -> None:
+        self._drawn_at[plot] = started
+        start = self._draw_cursor.get(plot, 0) % len(items)
+        for offset in range(len(items)):
+            item = items[(start + offset) % len(items)]
+            if plot not in item.stale or not self._drawable(item):
+                continue
+            item.stale.discard(plot)
+            self._draw(item, plot)
+            if time.perf_counter() - started > budget_s:
+                self._draw_cursor[plot] = start + offset + 1
+                break
+        else:
+            self._draw_cursor[plot] = 0
+        if plot == "step" and self.following:
+            self._fit_losses()
+
+    def _draw(self, item: Race | SeedBand, plot: str) -> None:
+        """Draw `item`'s curves on `plot` (step, epoch or time)."""
+        if isinstance(item, SeedBand):
+            if plot == "step":
+                item.refresh_steps(self.step_plot.getViewBox())
+            else:
+                item.refresh_epochs(self.band_kind, by_time=plot == "time")
+        elif plot == "step":
+            item.smooth.refresh(self.step_plot.getViewBox())
             if self.raw_check.isChecked():
-                race.raw.refresh(view)
-            race.epoch_curve.setData(race.epochs.xs, race.epochs.ys, connect="finite")
-            race.time_curve.setData(race.times.xs, race.times.ys, connect="finite")
+                item.raw.refresh(self.step_plot.getViewBox())
+        elif plot == "epoch":
+            item.epoch_curve.setData(item.epochs.xs, item.epochs.ys, connect="finite")
+        else:
+            item.time_curve.setData(item.times.xs, item.times.ys, connect="finite")
 
     def _on_view_changed(self, *_) -> None:
         for race in [*self.races, *self.bands]:
-            race.dirty = True  # a pan or zoom shows other points
+            race.stale.add("step")  # a pan or zoom shows other points
 
     @Slot(bool)
     def _on_each_seed_toggled(self, _on: bool) -> None:
         for race in self.races:
             if race.band is not None:
                 self._show_seed(race)
-        self.redraw()
+        self.redraw(budget_s=math.inf)
 
     @Slot(int)
     def _on_band_kind_changed(self, _index: int) -> None:
         if self.bands:
             self._retitle()
         for band in self.bands:
-            band.dirty = True
-        self.redraw()
+            band.stale.update(("epoch", "time"))
+        self.redraw(budget_s=math.inf)
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
@@ -542,4 +652,4 @@ class RacePlots(QWidget):
         for race in self.races:
             seed_hidden = race.band is not None and not self.each_seed_shown
             race.raw.item.setVisible(on and race.visible and not seed_hidden)
-            race.dirty = True
+            race.stale.add("step")

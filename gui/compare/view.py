@@ -14,6 +14,7 @@ at once; comparing waits for the worker to report the engine loaded.
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -446,7 +447,8 @@ class CompareView(QWidget):
                 band.spread, band.summary, band.status = group, group.median_row(), group.status
                 self.table.show_run(band)
             shown = [band.summary for band in self.races.bands]
-        self._on_redraw()
+        self.races.end_following()
+        self.draw_now()
         self._comparing = False
         elapsed = time.monotonic() - self._started_at
         done = sum(race.status not in ("waiting", "skipped") for race in self._runs)
@@ -548,7 +550,11 @@ class CompareView(QWidget):
     # ============================================================================ drawing
     @Slot()
     def _on_redraw(self) -> None:
-        self.races.redraw()
+        self.races.redraw()  # a frame: what fits in its budget, the rest in the next ones
+
+    def draw_now(self) -> None:
+        """Draw everything that changed at once, not frame by frame."""
+        self.races.redraw(budget_s=math.inf)
 
     def show_message(self, text: str, severity: str = "info") -> None:
         """Show `text` above the plots: info, warning or error. The curves stay."""

@@ -53,7 +53,7 @@ def seeded(qtbot, window, settings):
     window.worker.sig_events.connect(heard)
     with qtbot.waitSignal(view.sig_comparison_finished, timeout=RUN_TIMEOUT) as finished:
         qtbot.mouseClick(find(view, QPushButton, "compareButton"), Qt.MouseButton.LeftButton)
-    view._on_redraw()
+    view.draw_now()
     yield view, finished.args[0], losses, seconds
     window.worker.sig_events.disconnect(heard)
     view.close()

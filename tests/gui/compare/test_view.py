@@ -54,7 +54,7 @@ def click(qtbot, button):
 def compare_and_wait(qtbot, view, button="compareButton"):
     with qtbot.waitSignal(view.sig_comparison_finished, timeout=RUN_TIMEOUT) as blocker:
         click(qtbot, find(view, QPushButton, button))
-    view._on_redraw()  # the last points, without waiting for the next tick
+    view.draw_now()  # the last points, without waiting for the next tick
     return blocker.args[0]
 
 
@@ -237,7 +237,7 @@ def test_stop_mid_comparison_then_the_window_trains_again(qtbot, view, window):
     assert cell(view, 1, COL_STATUS) == "skipped"
     assert "Stopped after 1 of 2 runs" in view.status_label.text()
     assert find(view, QPushButton, "compareButton").isEnabled()
-    view._on_redraw()
+    view.draw_now()
     assert points(view.curves(0)["step"]) > 0
 
     window.findChild(QSpinBox, "epochsSpin").setValue(1)
