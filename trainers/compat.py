@@ -11,6 +11,7 @@ instead of by a user.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -127,8 +128,6 @@ def time_train_function(
     """Seconds one call of `model`'s train function takes on the first chunk of `dataset`,
     the least of `calls` calls, traced first (`warm_up_train_function`) if it is not yet;
     every variable the calls changed is then put back, as the warm-up does."""
-    import time
-
     if model.train_function is None:
         warm_up_train_function(model, dataset, extra_state)
     strategy = model.distribute_strategy

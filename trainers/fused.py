@@ -300,7 +300,6 @@ class FusedGroup:
         self.stack = stack
         self.measure = measure
         self.timing: Timing | None = None
-        self.slower = False
         self.stack_sizes: list[int] = []
         self.data = data
         self.loss_names = loss_names
@@ -335,6 +334,11 @@ class FusedGroup:
             else:
                 self.listener(events.Failed(key, result.message, result))
         return results
+
+    @property
+    def slower(self) -> bool:
+        """True where "auto" measured the members faster one after another (nothing trained)."""
+        return self.timing is not None and self.timing.slower
 
     def _train(self, results: list[RunResult]) -> None:
         self._status(f"Building {len(self.members)} models...")
@@ -413,8 +417,7 @@ class FusedGroup:
         if self.measure:
             self._status("Timing the group against one run alone...")
             self.timing = self._time_engines(fused, built[0], batches, spe)
-            if self.timing.slower:
-                self.slower = True
+            if self.slower:
                 return
         self._status("Training...")
         for (key, label, _config), result in zip(self.members, results, strict=True):

@@ -40,7 +40,7 @@ from gui.plots import (
     set_title,
     smoothing_alpha,
 )
-from gui.plots.curves import REFIT_INTERVAL_S
+from gui.plots.curves import fit_loss_axis
 from gui.widgets import named
 
 STEP_TITLE = "Loss by update"
@@ -339,9 +339,8 @@ class RacePlots(QWidget):
         self.epoch_plot.setXRange(0, max(i.config.epochs for i in infos), padding=0.04)
 
     def _fit_losses(self) -> None:
-        """While following, fit the step plot's loss axis to the lines it shows once a second,
-        or at once when one leaves the view, rather than at every frame (each refit repaints
-        the axis and its grid)."""
+        """While following, fit the step plot's loss axis to the lines it shows (once a
+        second, or at once when one leaves the view: `fit_loss_axis`)."""
         if self.each_seed_shown or not self.bands:
             shown = [race for race in self.races if race.step_curve.isVisible()]
             buffers = [race.smooth.buffer for race in shown]
@@ -351,20 +350,7 @@ class RacePlots(QWidget):
             buffers = []
         buffers += [band.step.buffer for band in self.bands if band.step_curve.isVisible()]
         values = np.concatenate([b.ys for b in buffers]) if buffers else np.empty(0)
-        log = bool(self.step_plot.getAxis("left").logMode)
-        values = values[np.isfinite(values) & (values > 0)] if log else values[np.isfinite(values)]
-        if not len(values):
-            return
-        if log:
-            values = np.log10(values)
-        low, high = float(values.min()), float(values.max())
-        view = self.step_plot.getViewBox()
-        now = time.monotonic()
-        bottom, top = view.viewRange()[1]
-        if now - self._fitted_at < REFIT_INTERVAL_S and bottom <= low and high <= top:
-            return
-        self._fitted_at = now
-        view.setYRange(low, high, padding=0.05)  # log10 units in log mode, as viewRange gives
+        self._fitted_at = fit_loss_axis(self.step_plot, values, self._fitted_at)
 
     def end_following(self) -> None:
         """The comparison has ended: fit every axis to what was trained (a stopped run is

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,3 +255,23 @@ def smoothing_alpha(steps_per_epoch: int) -> float:
     """
     span = max(steps_per_epoch / 4.0, 1.0)
     return float(min(max(2.0 / (span + 1.0), 0.01), 1.0))
+
+
+def fit_loss_axis(plot: pg.PlotWidget, losses: np.ndarray, last_fit: float) -> float:
+    """Fit `plot`'s loss axis to `losses` if `REFIT_INTERVAL_S` has passed since `last_fit`
+    (a `time.monotonic()`), or at once if one is out of view, rather than at every frame
+    (each refit repaints the axis and its grid); returns when it last fitted."""
+    log = bool(plot.getAxis("left").logMode)
+    values = losses[np.isfinite(losses) & (losses > 0)] if log else losses[np.isfinite(losses)]
+    if not len(values):
+        return last_fit
+    if log:
+        values = np.log10(values)
+    low, high = float(values.min()), float(values.max())
+    bottom, top = plot.getViewBox().viewRange()[1]
+    now = time.monotonic()
+    if now - last_fit < REFIT_INTERVAL_S and bottom <= low and high <= top:
+        return last_fit
+    # setYRange adds the padding; it takes log10 units in log mode, as viewRange gives.
+    plot.getViewBox().setYRange(low, high, padding=0.05)
+    return now

@@ -4,13 +4,12 @@ step on a log axis (the optimizer's inside view)."""
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from gui.plots.curves import REFIT_INTERVAL_S, DecimatedCurve, ema
+from gui.plots.curves import DecimatedCurve, ema, fit_loss_axis
 from gui.plots.theme import COLORS, RAW_ALPHA, add_legend, dress
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -165,20 +164,7 @@ class StepLossPlot(pg.PlotWidget):
 
     def _fit_losses(self, losses: np.ndarray) -> None:
         """Refit the loss axis to `losses` once a second, or now if one is out of view."""
-        log = bool(self.getAxis("left").logMode)
-        values = losses[np.isfinite(losses) & (losses > 0)] if log else losses[np.isfinite(losses)]
-        if not len(values):
-            return
-        if log:
-            values = np.log10(values)
-        low, high = float(values.min()), float(values.max())
-        shown = self.getViewBox().viewRange()[1]
-        now = time.monotonic()
-        if now - self._last_fit < REFIT_INTERVAL_S and shown[0] <= low and high <= shown[1]:
-            return
-        self._last_fit = now
-        # setYRange adds the padding; it takes log10 units in log mode, as viewRange gives.
-        self.getViewBox().setYRange(low, high, padding=0.05)
+        self._last_fit = fit_loss_axis(self, losses, self._last_fit)
 
 
 class LogStepPlot(pg.PlotWidget):

@@ -10,27 +10,20 @@ import pytest
 
 from gui.compare import races as races_module
 from gui.compare.races import RacePlots
+from tests.made import run_info
 from trainers.config import RunConfig
-from trainers.events import RunInfo
 
 RUNS, STEPS_PER_EPOCH, EPOCHS = 12, 100, 3
 
 
-def info() -> RunInfo:
-    return RunInfo(
-        config=RunConfig(dataset="moons", epochs=EPOCHS),
-        dataset_summary="",
-        task="binary",
-        loss="binary_crossentropy",
-        model_summary="",
+def info():
+    return run_info(
+        RunConfig(dataset="moons", epochs=EPOCHS),
         n_train=100,
         n_val=0,
         batch_size=1,
         steps_per_epoch=STEPS_PER_EPOCH,
-        steps_per_execution=1,
         total_steps=STEPS_PER_EPOCH * EPOCHS,
-        metric="accuracy",
-        device="CPU",
         initial_logs={"loss": 1.0},
     )
 
