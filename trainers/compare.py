@@ -186,7 +186,8 @@ class CompareSession:
             self.engine_note += (
                 f"; {stacked} of them as {networks} stacked network"
                 + ("s" if networks > 1 else "")
-                + " (same layers, optimizer rule and loss: one batched step for all)"
+                + " (same layers and loss: one batched step for all, each optimizer on its"
+                + " own slice)"
             )
         return results
 

@@ -2,12 +2,14 @@
 
 Side by side (`trainers.fused`), K members cost K sets of operations per step, each a few
 microseconds of framework work on the small models Descent trains. Members that share their
-architecture, their optimizer's rule and their loss are stacked instead: each weight becomes
-one variable of shape (K, ...), the forward pass one batched matmul per layer, the loss and
-the metric one vectorized computation (`tf.vectorized_map` of the member's own functions), and
-the update one call of the optimizer's own `update_step` on each stacked variable, with every
-hyperparameter that differs between members given as one value per member
-(`DescentOptimizer.stack`). A step then costs about what one member's step costs.
+architecture and their loss are stacked instead: each weight becomes one variable of shape
+(K, ...), the forward pass one batched matmul per layer, the loss and the metric one
+vectorized computation (`tf.vectorized_map` of the member's own functions). The members of
+one optimizer rule (`rule_key`: its class and switches) have their own stacked variables,
+joined along the member axis for the forward pass, and their update is one call of that
+optimizer's own `update_step` on each of them, with every hyperparameter that differs between
+members given as one value per member (`DescentOptimizer.stack`). A step then costs about
+what one member's step costs, plus one update per rule.
 
 Each member's numbers are still its own: the gradient of the sum of the members' losses with
 respect to member k's slice is the gradient of member k's loss, as no operation mixes members;
@@ -109,12 +111,20 @@ def _numeric_settings(optimizer: DescentOptimizer) -> list[str]:
     return [p.name for p in info.params if p.kind in ("float", "int") and p.name != "learning_rate"]
 
 
+def rule_key(run: Member) -> tuple:
+    """What members must share to be updated by one stacked optimizer: its class and its
+    non-numeric settings (learning rates, schedules and numeric hyperparameters may differ)."""
+    optimizer = run.model.optimizer
+    return (type(optimizer), _fixed_settings(optimizer))
+
+
 def stack_key(run: Member) -> tuple | None:
     """What members must share to be stacked together (None: this one cannot be stacked).
 
-    The network's shape (layers, widths, activations, input shape), the optimizer's class and
-    its non-numeric settings, the loss and its options, the metric and what the step recorder
-    records. Seeds, learning rates, schedules and numeric hyperparameters may differ.
+    The network's shape (layers, widths, activations, input shape), the loss and its options,
+    the metric and what the step recorder records, and an optimizer of Descent's that acts on
+    each variable alone. Seeds, optimizers (`rule_key`: each rule updates its own slice),
+    learning rates, schedules and hyperparameters may differ.
     """
     model = run.model
     optimizer = model.optimizer
@@ -134,8 +144,6 @@ def stack_key(run: Member) -> tuple | None:
         plan,
         shapes,
         tuple(model.inputs[0].shape[1:]),
-        type(optimizer),
-        _fixed_settings(optimizer),
         run.loss_name,
         tuple(sorted(run.config.loss_options.items())),
         type(run.metric),
@@ -194,37 +202,75 @@ class _MemberMeans(keras.metrics.Metric):
         return ops.divide_no_nan(self.total, self.count)
 
 
+class _Rule:
+    """The members of a stack that one optimizer updates (one `rule_key`): members
+    `start`..`stop` of the stack, their stacked weights, their flags (`alive`), their update
+    sizes (`sizes`, where recorded) and the optimizer over those weights."""
+
+    def __init__(self, start: int, runs: list[Member]):
+        self.start, self.stop, self.runs = start, start + len(runs), list(runs)
+        self.weights: list = []
+        self.alive = None
+        self.sizes = None
+        self.optimizer: DescentOptimizer | None = None
+
+
 class StackedMembers(keras.Model):
     """Members with one `stack_key`, trained as one network with a leading member axis.
 
     `indices` are the members' places in their group (the "<index>:" of their log names).
-    `train_step` and `test_step` return each member's logs under those names, as the member's
-    own steps would (its loss, its metric, and in training its step recorder's buffer and
-    count); `sync()` writes every member's slice back into its own model and optimizer.
+    The members are put in order of their optimizer's rule (`rule_key`; `indices` and `runs`
+    follow that order): each rule's members have their own stacked variables and their own
+    optimizer over them, and the forward and backward passes run once for all, over the
+    rules' variables joined along the member axis. `train_step` and `test_step` return each
+    member's logs under those names, as the member's own steps would (its loss, its metric,
+    and in training its step recorder's buffer and count); `sync()` writes every member's
+    slice back into its own model and optimizer.
     """
 
     def __init__(self, indices: list[int], runs: list[Member]):
         import tensorflow as tf
 
         super().__init__(name=f"stack_{indices[0]}")
-        self.indices = list(indices)
+        by_rule: dict[tuple, list[int]] = {}
+        for position, run in enumerate(runs):
+            by_rule.setdefault(rule_key(run), []).append(position)
+        order = [position for group in by_rule.values() for position in group]
+        self.indices = [indices[p] for p in order]
+        runs = [runs[p] for p in order]
         count = len(runs)
         self.count_members = count
         first = runs[0]
         self.plan = _layer_plan(first.model)
         compat.set_untracked(self, "runs", list(runs))
+        recorder = first.recorder
+        self.capacity, self.columns = recorder.capacity, recorder.columns
+        rules, start = [], 0
+        for group in by_rule.values():
+            rules.append(_Rule(start, runs[start : start + len(group)]))
+            start += len(group)
+        compat.set_untracked(self, "rules", rules)
         self.stacked = []
-        for position in range(len(first.model.trainable_variables)):
-            values = np.stack([np.asarray(r.model.trainable_variables[position]) for r in runs])
-            made = self.add_weight(
-                shape=values.shape, initializer="zeros", name=f"stacked_{position}"
+        for number, rule in enumerate(rules):
+            for position in range(len(first.model.trainable_variables)):
+                values = np.stack(
+                    [np.asarray(r.model.trainable_variables[position]) for r in rule.runs]
+                )
+                made = self.add_weight(
+                    shape=values.shape, initializer="zeros", name=f"stacked_{number}_{position}"
+                )
+                made.assign(values)
+                rule.weights.append(made)
+                self.stacked.append(made)
+            # Plain TensorFlow variables, kept out of Keras's tracking (`state()` lists them).
+            rule.alive = tf.Variable(
+                np.ones(len(rule.runs), dtype=bool), trainable=False, name=f"alive_{number}"
             )
-            made.assign(values)
-            self.stacked.append(made)
-        # Plain TensorFlow variables, kept out of Keras's tracking (`state()` lists them).
-        compat.set_untracked(
-            self, "alive", tf.Variable(np.ones(count, dtype=bool), trainable=False, name="alive")
-        )
+            if self.columns == 2:
+                rule.sizes = tf.Variable(
+                    np.zeros(len(rule.runs), dtype=np.float32), trainable=False
+                )
+            rule.optimizer = self._stacked_optimizer(rule)
         compat.set_untracked(
             self, "steps_done", tf.Variable(np.zeros(count, dtype=np.int64), trainable=False)
         )
@@ -238,8 +284,6 @@ class StackedMembers(keras.Model):
         self.loss_means = _MemberMeans(count, "loss")
         self.metric_means = _MemberMeans(count, first.metric.name)
         self.metric_name = first.metric.name
-        recorder = first.recorder
-        self.capacity, self.columns = recorder.capacity, recorder.columns
         compat.set_untracked(
             self,
             "buffer",
@@ -250,15 +294,13 @@ class StackedMembers(keras.Model):
         compat.set_untracked(
             self, "recorded", tf.Variable(np.zeros(count, dtype=np.int32), trainable=False)
         )
-        compat.set_untracked(self, "optimizer_", self._stacked_optimizer(runs))
         self.built = True
 
-    def _stacked_optimizer(self, runs: list[Member]) -> DescentOptimizer:
-        """One optimizer of the members' class over the stacked variables, its state made
-        from theirs (so a state that starts at a member's own value, AdaGrad's, does)."""
-        import tensorflow as tf
-
-        own = [r.model.optimizer for r in runs]
+    @staticmethod
+    def _stacked_optimizer(rule: _Rule) -> DescentOptimizer:
+        """One optimizer of the rule's class over its stacked variables, its state made from
+        the members' (so a state that starts at a member's own value, AdaGrad's, does)."""
+        own = [r.model.optimizer for r in rule.runs]
         first = own[0]
         rates = []
         for optimizer in own:
@@ -271,26 +313,34 @@ class StackedMembers(keras.Model):
         hyper = {name: [getattr(o, name) for o in own] for name in _numeric_settings(first)}
         # Built before it is stacked: a state's initializer may read a hyperparameter (AdaGrad's
         # starting value), a number until then; the state is the members' own just below.
-        optimizer.build(self.stacked)
-        optimizer.stack(len(runs), hyper, self.alive)
+        optimizer.build(rule.weights)
+        optimizer.stack(len(own), hyper, rule.alive)
         for attribute in first.state:
             stacked_state = getattr(optimizer, attribute)
             for position, variable in enumerate(stacked_state):
                 values = [np.asarray(getattr(o, attribute)[position]) for o in own]
                 variable.assign(np.stack(values))
-        if self.columns == 2:
-            compat.set_untracked(
-                self, "sizes", tf.Variable(np.zeros(len(runs), dtype=np.float32), trainable=False)
-            )
-            optimizer.record_update_sizes(self.sizes)
+        if rule.sizes is not None:
+            optimizer.record_update_sizes(rule.sizes)
         return optimizer
+
+    def _joined(self, variables) -> list:
+        """Each of the rules' variables (`attribute` of a rule: a list per rule) joined along
+        the member axis, one tensor per position."""
+        if len(variables) == 1:
+            return list(variables[0])
+        return [ops.concatenate(list(same), axis=0) for same in zip(*variables, strict=True)]
+
+    def _alive(self):
+        """Every member's flag, in the stack's order."""
+        return self._joined([[rule.alive.value()] for rule in self.rules])[0]
 
     # The forward pass ------------------------------------------------------------------------
 
     def call(self, inputs, training=False):
         """The members' outputs, shape (members, batch, units)."""
         x = inputs
-        weights = iter(self.stacked)
+        weights = iter(self._joined([rule.weights for rule in self.rules]))
         shared = True  # the input is the same for every member until the first Dense layer
         for step in self.plan:
             if step[0] == "flatten":
@@ -342,19 +392,25 @@ class StackedMembers(keras.Model):
         import tensorflow as tf
 
         x, y = data[0], data[1]
-        alive = self.alive.value()
+        alive = self._alive()
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             losses = self._member_losses(y, y_pred)
             total = ops.sum(losses)
         gradients = tape.gradient(total, self.stacked)
-        self.optimizer_.apply(gradients, self.stacked)
+        given = 0
+        for rule in self.rules:
+            count = len(rule.weights)
+            rule.optimizer.apply(gradients[given : given + count], rule.weights)
+            given += count
         batch = ops.shape(x)[0]
         self.loss_means.add(losses * ops.cast(batch, "float32"), batch, alive)
         self._update_metric(y, y_pred, alive)
         self._record(losses, alive)
         self.steps_done.assign_add(ops.cast(alive, "int64"))
-        self.alive.assign(tf.logical_and(alive, tf.math.is_finite(losses)))
+        still = tf.logical_and(alive, tf.math.is_finite(losses))
+        for rule in self.rules:
+            rule.alive.assign(still[rule.start : rule.stop])
         return self._logs(training=True)
 
     def _record(self, losses, alive):
@@ -363,7 +419,8 @@ class StackedMembers(keras.Model):
 
         row = ops.expand_dims(losses, 1)
         if self.columns == 2:
-            row = ops.stack([losses, self.sizes.value()], axis=1)
+            sizes = self._joined([[rule.sizes.value()] for rule in self.rules])[0]
+            row = ops.stack([losses, sizes], axis=1)
         members = ops.arange(self.count_members, dtype="int32")
         at = ops.stack([self.recorded.value() % self.capacity, members], axis=1)
         buffer = self.buffer.value()
@@ -410,12 +467,12 @@ class StackedMembers(keras.Model):
 
     def state(self) -> list:
         """Every variable a chunk of steps changes."""
-        found = [*self.stacked, self.alive, self.steps_done, self.buffer, self.recorded]
-        found += self.optimizer_.variables + self.loss_means.variables
-        found += self.metric_means.variables
-        if self.columns == 2:
-            found.append(self.sizes)
-        return found
+        found = [*self.stacked, self.steps_done, self.buffer, self.recorded]
+        for rule in self.rules:
+            found += [rule.alive, *rule.optimizer.variables]
+            if rule.sizes is not None:
+                found.append(rule.sizes)
+        return found + self.loss_means.variables + self.metric_means.variables
 
     # Back to the members' own models ----------------------------------------------------------
 
@@ -426,15 +483,16 @@ class StackedMembers(keras.Model):
         member: K reads of a whole stacked variable cost K times its size in copies."""
         import tensorflow as tf
 
-        optimizer = self.optimizer_
-        pairs = [
-            (stacked, [run.model.trainable_variables[position] for run in self.runs])
-            for position, stacked in enumerate(self.stacked)
-        ]
-        for attribute in optimizer.state:
-            for position, stacked in enumerate(getattr(optimizer, attribute)):
-                own = [getattr(run.model.optimizer, attribute)[position] for run in self.runs]
-                pairs.append((stacked, own))
+        pairs = []
+        for rule in self.rules:
+            pairs += [
+                (stacked, [run.model.trainable_variables[position] for run in rule.runs])
+                for position, stacked in enumerate(rule.weights)
+            ]
+            for attribute in rule.optimizer.state:
+                for position, stacked in enumerate(getattr(rule.optimizer, attribute)):
+                    own = [getattr(run.model.optimizer, attribute)[position] for run in rule.runs]
+                    pairs.append((stacked, own))
         for stacked, own in pairs:
             for variable, value in zip(own, tf.unstack(stacked.value), strict=True):
                 variable.assign(value)
@@ -457,4 +515,4 @@ def stacks(runs: list[Member]) -> list[list[int]]:
     return [group for group in by_key.values() if len(group) > 1]
 
 
-__all__ = ["MemberRates", "StackedMembers", "stack_key", "stacks"]
+__all__ = ["MemberRates", "StackedMembers", "rule_key", "stack_key", "stacks"]

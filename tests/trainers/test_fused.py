@@ -127,9 +127,10 @@ OTHER_SETTINGS = {
 
 def test_members_with_one_network_are_stacked_and_each_equals_itself_alone():
     # Per optimizer, two members of the same network: seeds, learning rates and every other
-    # numeric hyperparameter differ, one follows a cosine schedule. They train as one stacked
-    # network per optimizer (weights of shape (2, ...)), each as if alone: a short last batch,
-    # 4 steps per call, update sizes and effective rates read as the views read them.
+    # numeric hyperparameter differ, one follows a cosine schedule. All 15 train as one stacked
+    # network (weights of shape (15, ...) for the forward and backward passes), each rule
+    # updating its own members' slice, each member as if alone: a short last batch, 4 steps
+    # per call, update sizes and effective rates read as the views read them.
     base = RunConfig(dataset="moons", epochs=2, batch_size=48, steps_per_execution=4, data_seed=0)
     configs = []
     for i, name in enumerate(SEVEN):
@@ -139,11 +140,11 @@ def test_members_with_one_network_are_stacked_and_each_equals_itself_alone():
                 base, optimizer=name, seed=10 + i, hyperparameters=OTHER_SETTINGS[name]
             )
         )
-    # Heavy-ball momentum is another rule: it stacks with neither of the others.
+    # Heavy-ball momentum is another rule (its own slice, its own optimizer).
     configs.append(
         dataclasses.replace(base, optimizer="momentum", seed=30, hyperparameters={"ewma": False})
     )
-    together, heard = train_together(configs, stacks=[2] * 7)
+    together, heard = train_together(configs, stacks=[15])
     for index, config in enumerate(configs):
         alone, heard_alone = train_alone(config.validate())
         assert_same(together[index], heard, index, alone, heard_alone)
@@ -219,8 +220,9 @@ def test_a_member_that_diverges_is_frozen_at_its_step_and_the_others_go_on_untou
     )
     wild = dataclasses.replace(base, hyperparameters={"learning_rate": 1e4})
     calm = dataclasses.replace(base, optimizer="adam")
-    # The two SGD members share one stacked network: the wild one's NaNs must stay its own.
-    together, heard = train_together([calm, wild, base], inspect=False, stacks=[2])
+    # The three share one stacked network, the SGD members one optimizer: the wild one's NaNs
+    # must stay its own.
+    together, heard = train_together([calm, wild, base], inspect=False, stacks=[3])
     diverged = together[1]
     assert diverged.status == "diverged" and "diverged" in diverged.message
     # Frozen at the first non-finite loss: no step recorded after it, and its weights are the

@@ -15,7 +15,7 @@ from tests.trainers.test_fused import assert_same, train_alone, train_together
 from trainers import build, optimizers
 from trainers.config import RunConfig
 from trainers.session import build_member
-from trainers.stacked import MemberRates, stack_key, stacks
+from trainers.stacked import MemberRates, StackedMembers, stack_key, stacks
 
 SEVEN = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
 # Three members: defaults, and two sets of other values. The shapes include axes as long as
@@ -123,21 +123,32 @@ def members(configs):
     return built
 
 
-def test_members_stack_when_they_share_network_rule_and_loss():
+def test_members_stack_when_they_share_network_and_loss_each_rule_its_own_slice():
     base = RunConfig(dataset="moons", epochs=1, optimizer="momentum")
     configs = [
         base,
-        dataclasses.replace(base, seed=4, hyperparameters={"learning_rate": 0.3}),  # stacks
-        dataclasses.replace(base, schedule="cosine", hyperparameters={"momentum": 0.5}),  # stacks
+        dataclasses.replace(base, optimizer="nesterov"),  # another rule
+        dataclasses.replace(base, seed=4, hyperparameters={"learning_rate": 0.3}),  # same rule
         dataclasses.replace(base, hyperparameters={"ewma": False}),  # another rule
         dataclasses.replace(base, hidden_layers=(8,)),  # another network
         dataclasses.replace(base, activation="tanh"),  # another network
         dataclasses.replace(
             base, loss="binary_crossentropy", loss_options={"from_logits": True}
         ),  # another output layer
-        dataclasses.replace(base, optimizer="nesterov"),  # another rule
+        dataclasses.replace(base, schedule="cosine", hyperparameters={"momentum": 0.5}),  # same
     ]
-    assert stacks(members(configs)) == [[0, 1, 2]]
+    built = members(configs)
+    assert stacks(built) == [[0, 1, 2, 3, 7]]
+    stack = StackedMembers([0, 1, 2, 3, 7], [built[p] for p in (0, 1, 2, 3, 7)])
+    # Members of one rule side by side in the stack, each rule with its own optimizer.
+    assert stack.indices == [0, 2, 7, 1, 3]
+    assert [(rule.start, rule.stop) for rule in stack.rules] == [(0, 3), (3, 4), (4, 5)]
+    assert [type(rule.optimizer).__name__ for rule in stack.rules] == [
+        "Momentum",
+        "Nesterov",
+        "Momentum",
+    ]
+    assert [rule.optimizer.ewma for rule in stack.rules] == [True, True, False]
 
 
 @pytest.fixture(scope="module")
