@@ -107,6 +107,9 @@ class CompareView(QWidget):
         self._target: float | None = None
         self._loss_key = "val_loss"
         self._file_tasks: dict[str, str] = {}
+        # Groups whose table row is out of date: shown at the next frame, once however many
+        # of their seeds reported since (32 seeds ending together: one row each, not 32).
+        self._rows_due: dict[int, SeedBand] = {}
         self._build()
 
         worker.sig_events.connect(self._on_events)
@@ -328,6 +331,7 @@ class CompareView(QWidget):
         groups = [(group.label, group.members) for group in plan.groups]
         self._runs = self.races.start([label for label, _ in checked], self._loss_key, groups)
         self.verdict_label.setText("")
+        self._rows_due = {}
         self.table.start(self._rows(), self._target)
         if len({config.loss for _, config in checked}) > 1:
             self.show_message(
@@ -416,11 +420,19 @@ class CompareView(QWidget):
         return self.races.bands or self._runs
 
     def _show_row(self, race: Race) -> None:
-        """Show `race` in the table: its own row, or its group's (the medians so far)."""
-        band = race.band
-        if band is None:
+        """Show `race` in the table: its own row now, or its group's at the next frame."""
+        if race.band is None:
             self.table.show_run(race)
-            return
+        else:
+            self._rows_due[race.band.index] = race.band
+
+    def _show_due_rows(self) -> None:
+        due, self._rows_due = self._rows_due, {}
+        for band in due.values():
+            self._show_band(band)
+
+    def _show_band(self, band: SeedBand) -> None:
+        """Show group `band` in the table: the medians of the seeds ended so far."""
         ended = [m for m in band.members if m.summary is not None]
         if ended:
             rows = [m.summary for m in ended]
@@ -442,11 +454,13 @@ class CompareView(QWidget):
             self._show_row(race)
         shown = rows
         if self.seeded and rows and self._plan is not None:
+            self._rows_due = {}  # every group's row is made just below, from all its seeds
             groups = group_summaries(rows, self._plan.groups, self._target)
             for band, group in zip(self.races.bands, groups, strict=True):
                 band.spread, band.summary, band.status = group, group.median_row(), group.status
                 self.table.show_run(band)
             shown = [band.summary for band in self.races.bands]
+        self._show_due_rows()
         self.races.end_following()
         self.draw_now()
         self._comparing = False
@@ -550,10 +564,12 @@ class CompareView(QWidget):
     # ============================================================================ drawing
     @Slot()
     def _on_redraw(self) -> None:
+        self._show_due_rows()
         self.races.redraw()  # a frame: what fits in its budget, the rest in the next ones
 
     def draw_now(self) -> None:
         """Draw everything that changed at once, not frame by frame."""
+        self._show_due_rows()
         self.races.redraw(budget_s=math.inf)
 
     def show_message(self, text: str, severity: str = "info") -> None:
