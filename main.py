@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     if what == commands.COMMAND:
         from trainers.cli import main as cli_main
 
-        return cli_main(argv, draw_plots=_draw_plots)
+        return cli_main(argv, draw_plots=_draw_plots, draw_figures=_draw_figures)
     if what == commands.VERSION:
         print("\n".join(commands.version_lines()))
         return 0
@@ -40,6 +40,13 @@ def _draw_plots(result, stem) -> None:
     from gui.exports import write_plot_images
 
     write_plot_images(result, stem)
+
+
+def _draw_figures(figures, folder):
+    """`benchmark`: its report's figures, drawn by the window's plotting, offscreen."""
+    from gui.report_figures import draw_figures
+
+    return draw_figures(figures, folder)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ PLAIN = (
     "trainers.parsing",
     "trainers.plans",
     "trainers.summary",
+    "trainers.tuning",
     "trainers.advice",
     "trainers.units",
 )

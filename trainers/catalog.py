@@ -30,7 +30,9 @@ class Param:
     """One hyperparameter or option: its default, valid range and a one-line meaning.
 
     `low` / `high` are bounds (None: unbounded); `low_open` / `high_open` say whether the bound
-    itself is excluded. `kind` is "float", "int", "bool" or "choice".
+    itself is excluded. `kind` is "float", "int", "bool" or "choice". `search`, where given, is
+    the range a benchmark tunes it over by default (`trainers.tuning`), log-uniform for a
+    `log_scale` one.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Param:
     high_open: bool = False
     choices: tuple[str, ...] = ()
     log_scale: bool = False
+    search: tuple[float, float] | None = None
 
     def range_text(self) -> str:
         """The valid range in interval notation, e.g. `(0, inf)` or `[0, 1)`."""
@@ -155,7 +158,18 @@ _EPS = "epsilon: small constant that keeps the division finite"
 
 
 def _lr(default: float) -> Param:
-    return Param("learning_rate", default, _LR, low=0.0, low_open=True, log_scale=True)
+    # Tuned over four decades around the default: two below, two above (DeepOBS tunes every
+    # optimizer on one log grid; a window around each default spends the same budget where
+    # each rule's rates live).
+    return Param(
+        "learning_rate",
+        default,
+        _LR,
+        low=0.0,
+        low_open=True,
+        log_scale=True,
+        search=(default * 1e-2, default * 1e2),
+    )
 
 
 def _rate(name: str, default: float, meaning: str) -> Param:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 
 from trainers.cli import commands, output
+from trainers.cli.benchmark import FigureDrawer, cmd_benchmark
 from trainers.cli.compare import cmd_compare
 from trainers.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from trainers.cli.parser import build_parser
@@ -52,8 +53,13 @@ def cmd_help(parser, topic: str | None) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str], draw_plots: PlotDrawer | None = None) -> int:
-    """Run one sub-command; `draw_plots` draws `train --plots`'s pictures (see write_plots)."""
+def main(
+    argv: list[str],
+    draw_plots: PlotDrawer | None = None,
+    draw_figures: FigureDrawer | None = None,
+) -> int:
+    """Run one sub-command; `draw_plots` draws `train --plots`'s pictures (see write_plots),
+    `draw_figures` a benchmark report's."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "help":
@@ -65,6 +71,8 @@ def main(argv: list[str], draw_plots: PlotDrawer | None = None) -> int:
             return cmd_train(args, draw_plots)
         if args.command == "compare":
             return cmd_compare(args)
+        if args.command == "benchmark":
+            return cmd_benchmark(args, draw_figures)
         if args.command == "runs":
             return cmd_runs(args)
     except DescentError as exc:

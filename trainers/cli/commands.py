@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "list": "list datasets, optimizers and losses",
     "train": "train one run headless",
     "compare": "train several runs from the same initial weights and compare them",
+    "benchmark": "compare optimizers fairly: each tuned with the same budget, rerun over seeds",
     "runs": "list recorded runs; show, rename, tag or delete one",
     "help": "print this help, or a command's (`help train`)",
 }

@@ -40,6 +40,9 @@ EXAMPLES = {
     "compare": "main.py compare --dataset digits --optimizers sgd,momentum,adam --epochs 10 "
     "--out runs/optimizers; main.py compare --dataset moons --optimizers sgd,momentum,adam "
     "--seeds 8 --epochs 20 --out runs/seeds",
+    "benchmark": "main.py benchmark --out runs/bench; main.py benchmark --problems moons,digits "
+    "--optimizers sgd,momentum,adam --trials 6 --search random --seeds 5 --space "
+    "momentum.momentum=0,0.9 --out runs/bench2",
     "runs": "main.py runs; main.py runs show 3; main.py runs tag 3 keep",
     "help": "main.py help train",
 }
@@ -167,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         quiet_help="print only the summary table",
         out_required=True,
     )
+    add_benchmark_parser(commands)
     add_runs_parser(commands)
     helping = _command(commands, "help")
     helping.add_argument("topic", nargs="?", help="a command whose help to print")
@@ -177,6 +181,62 @@ RUNS_DIR_HELP = (
     "folder of the run library (runs.sqlite); default: $DESCENT_RUNS_DIR, else your user "
     "data folder"
 )
+
+
+def add_benchmark_parser(commands) -> None:
+    """`benchmark`: the fair-comparison protocol of `trainers.tuning`."""
+    from trainers import tuning
+
+    bench = _command(
+        commands,
+        "benchmark",
+        description="On each problem, every optimizer gets the same number of trials within "
+        "its search space (the learning rate, log-uniform over four decades around its "
+        "default, unless --space says more); the best trial of each by --criterion is rerun "
+        "over --seeds seeds. The report folder holds every trial (trials.csv), the table per "
+        "problem and optimizer (summary.csv), the performance profiles, the expected best of "
+        "k trials, the figures (plots/, PNG and SVG) and report.html, which opens anywhere.",
+        epilog="problems of the built-in suite (training-loss targets):\n"
+        + "\n".join(
+            f"  {p.name:<10} {p.config.dataset}, target {p.target:g}" for p in tuning.SUITE.values()
+        )
+        + "\n--dataset adds a problem of your own (its model and loss from the flags below).",
+    )
+    add_run_arguments(bench)
+    bench.add_argument(
+        "--problems", metavar="A,B,...", help="problems of the suite (default: all of them)"
+    )
+    bench.add_argument("--optimizers", metavar="A,B,...", help="default: sgd,momentum,rmsprop,adam")
+    bench.add_argument("--trials", type=int, default=8, metavar="N", help="trials per optimizer")
+    bench.add_argument("--search", choices=list(tuning.RULES), default="grid")
+    bench.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="OPT.NAME=SPEC",
+        help="search NAME of optimizer OPT too (or instead of its default range): LOW:HIGH, "
+        "or V1,V2,... e.g. momentum.momentum=0,0.9 or adam.learning_rate=1e-4:1e-1",
+    )
+    bench.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds per best setting")
+    bench.add_argument(
+        "--target-loss",
+        action="append",
+        default=[],
+        metavar="[PROBLEM=]X",
+        help="the training loss that counts as solved (default: the suite's)",
+    )
+    bench.add_argument("--criterion", choices=list(tuning.CRITERIA), default="final_val_loss")
+    engines = bench.add_mutually_exclusive_group()
+    engines.add_argument(
+        "--fused", dest="engine", action="store_const", const="fused", default="auto"
+    )
+    engines.add_argument("--sequential", dest="engine", action="store_const", const="sequential")
+    add_output_arguments(
+        bench,
+        out_help="the report's folder",
+        quiet_help="print only the table",
+        out_required=True,
+    )
 
 
 def add_runs_parser(commands) -> None:

@@ -1,0 +1,93 @@
+"""A benchmark report's figures (`trainers.report.Figure`), drawn with the window's plotting.
+
+`figure_widget` makes one pyqtgraph plot of a Figure: each series in its optimizer's colour
+and line style (`gui.plots.theme.run_style`, as in the Compare tab), its band as a shade
+between two faint edges, dots for trials. `draw_figures` writes each as PNG and SVG through
+`gui.exports` (offscreen, no display needed), for `main.py benchmark`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
+
+from gui.exports import BACKGROUND, _legend, _styled, ensure_application, png_bytes, svg_bytes
+from trainers.errors import TrainingError
+
+SIZE = (1000, 620)
+BAND_ALPHA = 60
+
+
+def figure_widget(figure):
+    """A hidden pyqtgraph widget showing `figure`; its items keep each series' numbers."""
+    import pyqtgraph as pg
+
+    from gui.plots.theme import run_style
+
+    widget = pg.PlotWidget()
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    widget.setBackground(BACKGROUND)
+    widget.resize(*SIZE)
+    plot = widget.getPlotItem()
+    _styled(plot, figure.title, figure.xlabel, figure.ylabel)
+    _legend(plot)
+    # Log scales first: an item added after takes them at once, and a shade made from its
+    # edges once they are on the plot follows their drawn (logged) values.
+    plot.setLogMode(x=figure.log_x, y=figure.log_y)
+    for series in figure.series:
+        color, style = run_style(series.index)
+        xs = np.asarray(series.xs, dtype=np.float64)
+        if series.low is not None and series.high is not None:
+            shade = QColor(color)
+            shade.setAlpha(BAND_ALPHA)
+            edge = QColor(color)
+            edge.setAlpha(BAND_ALPHA * 2)
+            low = pg.PlotDataItem(xs, np.asarray(series.low), pen=pg.mkPen(edge, width=1))
+            high = pg.PlotDataItem(xs, np.asarray(series.high), pen=pg.mkPen(edge, width=1))
+            for item in (low, high):
+                item.setZValue(-2)
+                plot.addItem(item)
+            fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(shade))
+            fill.setZValue(-2)
+            plot.addItem(fill)
+        options = {"pen": pg.mkPen(color, width=2.5, style=style), "name": series.label}
+        if series.dots:
+            options.update(symbol="o", symbolSize=8, symbolBrush=color, symbolPen=None)
+        plot.plot(xs, np.asarray(series.ys, dtype=np.float64), connect="finite", **options)
+    if figure.y_range is not None:
+        plot.setYRange(*figure.y_range, padding=0.02)
+    return widget
+
+
+def draw_figures(figures: list, folder: Path) -> dict[str, tuple[Path, Path]]:
+    """Draw every figure into `folder` as <name>.png and <name>.svg: {name: (png, svg)}.
+    A file that cannot be written raises TrainingError naming it."""
+    ensure_application()
+    folder = Path(folder)
+    written = {}
+    for figure in figures:
+        widget = figure_widget(figure)
+        try:
+            widget.show()  # lays the plot out at its size; WA_DontShowOnScreen keeps it hidden
+            QApplication.processEvents()
+            svg = svg_bytes(widget, figure.title)
+            png = png_bytes(svg, (widget.width(), widget.height()))
+        finally:
+            widget.close()
+            widget.deleteLater()
+        paths = (folder / f"{figure.name}.png", folder / f"{figure.name}.svg")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            paths[0].write_bytes(png)
+            paths[1].write_bytes(svg)
+        except OSError as exc:
+            raise TrainingError(
+                f"Cannot write the figure {paths[0]}: {exc.strerror or exc}. Choose a folder "
+                f"you can write to."
+            ) from None
+        written[figure.name] = paths
+    return written
