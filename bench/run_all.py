@@ -33,6 +33,7 @@ SCRIPTS = (
     (8, "32 members in one step", "bench_fused_optimizers.py"),
     (9, "105 members vs one run", "bench_fused_grid.py"),
     (10, "the window while 32 runs train together", "bench_fused_window.py"),
+    (11, "a fair benchmark in minutes", "bench_benchmark.py"),
 )
 REPORT = bench.ROOT / "docs" / "performance.md"
 ROW_TIMEOUT_S = 420
@@ -65,7 +66,10 @@ ANALYSIS = {
         "images 1.9x slower), TensorFlow on one thread (+22% on this MLP, process-wide, takes "
         "larger models' parallelism), XLA (slower). Next: draw the step plot's frames at 5 Hz "
         "while epochs are shorter than a second, or skip a frame when nothing new is visible at "
-        "the plot's resolution."
+        "the plot's resolution. 2026-12-03: this table now comes from a 2-core AMD EPYC with "
+        "half the Xeon's samples/s; there the code of commit 74e3f3e, which gave c/b 0.97 on the "
+        "Xeon, gives c/b 0.85 (0.80), as today's code does (0.82-0.85): the drop is the "
+        "machine's, not a change of Descent's."
     ),
     2: (
         "Differences of a few percent are within this machine's noise (repeats of one pair range "

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.device = ""
         self.job: int | None = None  # the job number of the window's own run
         self.last_result = None
-        self.compare_view = self.surface_view = self.runs_view = None
+        self.compare_view = self.surface_view = self.runs_view = self.benchmark_view = None
         self._build_ui()
         self._build_menus()
         self._restore_geometry()
@@ -190,6 +190,12 @@ class MainWindow(QMainWindow):
         self.compare_view.sig_comparison_started.connect(lambda _: self._set_comparing(True))
         self.compare_view.sig_comparison_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.compare_view, "Compare")
+        from gui.benchmark import BenchmarkView
+
+        self.benchmark_view = BenchmarkView(self.worker)
+        self.benchmark_view.sig_benchmark_started.connect(lambda: self._set_comparing(True))
+        self.benchmark_view.sig_benchmark_finished.connect(lambda _: self._set_comparing(False))
+        self.view_tabs.addTab(self.benchmark_view, "Benchmark")
         # Made when first shown: its path worker loads TensorFlow on a thread of its own.
         self.surface_tab = named(column(), "surfaceTab", "Loss surfaces")
         self.view_tabs.addTab(self.surface_tab, "Loss surfaces")

@@ -32,6 +32,7 @@ def figure_widget(figure):
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     widget.setBackground(BACKGROUND)
     widget.resize(*SIZE)
+    widget.setMinimumSize(200, 150)  # in the window's layout it takes the room there is
     plot = widget.getPlotItem()
     _styled(plot, figure.title, figure.xlabel, figure.ylabel)
     _legend(plot)

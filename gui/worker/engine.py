@@ -54,6 +54,9 @@ class WorkerSignals(QObject):
     """A dataset description: dict with summary, task, n_classes, columns; or error."""
     sig_saved = Signal(str, str)
     """A run was saved: the folder, and an error message ('' when all went well)."""
+    sig_benchmark = Signal(int, object)
+    """A benchmark job ended: its job number and its `trainers.benchmark.BenchmarkResult`
+    (None when it could not start; its `Failed` event says why)."""
 
 
 class TrainingWorker(WorkerSignals):
@@ -86,6 +89,12 @@ class TrainingWorker(WorkerSignals):
         """Queue a comparison of (label, RunConfig) runs, trained by `engine` (one of
         `trainers.compare.ENGINES`); its job number, or None while a job is in progress."""
         return self._request(self._compare, runs, target_loss, engine)
+
+    def request_benchmark(self, spec) -> int | None:
+        """Queue a benchmark (`trainers.benchmark.BenchmarkSpec`); its job number, or None
+        while a job is in progress. Its events come as a comparison's do, one member per
+        trial; `sig_benchmark` carries the result at the end."""
+        return self._request(self._benchmark, spec)
 
     def _request(self, function, *args) -> int | None:
         with self._lock:
@@ -311,6 +320,29 @@ class TrainingWorker(WorkerSignals):
         finally:
             self._warn_unrecorded(recording)
             self._done()
+
+    def _benchmark(self, key: RunKey, control: JobControl, spec) -> None:
+        from trainers.benchmark import BenchmarkSession
+        from trainers.errors import DescentError
+        from trainers.runs import LibraryRecording
+
+        library = self._open_library()
+        recording = (
+            None if library is None else LibraryRecording(library, kind="compare", source="window")
+        )
+        listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
+        result = None
+        try:
+            result = BenchmarkSession(spec, listener, key=key, control=control).run()
+        except DescentError as exc:
+            self._done()
+            self._relay(Failed(key, str(exc)))
+            self._relay(JobFinished(key, ()))
+        finally:
+            self._warn_unrecorded(recording)
+            self._done()
+            self._relay.flush()  # every event of the job goes out before its result
+            self.sig_benchmark.emit(key.job, result)
 
     def _save_run(self, result, folder: str) -> None:
         """Write a finished run (curves, config, model) into `folder`."""

@@ -46,6 +46,10 @@ class ReplayWorker(WorkerSignals):
         self.engines.append(engine)
         return None  # no comparisons are played back here
 
+    def request_benchmark(self, spec) -> int | None:
+        self.requests.append(("benchmark", spec))
+        return None  # no benchmarks are played back here
+
     def request_describe(self, request: dict) -> None:
         self.requests.append(("describe", request))
 

@@ -1,0 +1,398 @@
+"""The Benchmark tab: a fair comparison of optimizers (`trainers.tuning`'s protocol), live.
+
+The user ticks problems of the suite and optimizers, sets the trials per optimizer, the
+search rule, the seeds and the epochs, and presses Run. While the job trains, each tuning
+trial that ends becomes a dot of its final validation loss against its learning rate on the
+current problem's plot (the shape of the valley is the tuneability). At the end the table
+holds the report's rows and the figure box shows each of the report's figures, drawn by the
+same code as the saved report (`gui.report_figures`); Save report writes the folder that
+`main.py benchmark --out` writes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.widgets import guard_inputs, named
+from trainers import catalog, tuning
+from trainers.events import Failed, Finished, JobFinished, Started
+
+DEFAULT_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+COLUMNS = (
+    ("problem", "Problem"),
+    ("optimizer", "Optimizer"),
+    ("setting", "Best setting"),
+    ("performance", "Median val. loss (95% CI)"),
+    ("speed", "Steps to target"),
+    ("tuneability", "Trials within 10%"),
+    ("noise", "Against the best"),
+)
+
+
+def _checklist(items: list[tuple[str, str]], checked: set[str], name: str) -> QListWidget:
+    box = named(QListWidget(), name, name)
+    for key, text in items:
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if key in checked else Qt.CheckState.Unchecked)
+        box.addItem(item)
+    box.setMaximumHeight(20 * max(len(items), 3) + 8)
+    return box
+
+
+def _ticked(box: QListWidget) -> list[str]:
+    return [
+        box.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(box.count())
+        if box.item(i).checkState() == Qt.CheckState.Checked
+    ]
+
+
+class BenchmarkView(QWidget):
+    """The Benchmark tab over `worker` (a `gui.worker.TrainingWorker`)."""
+
+    sig_benchmark_started = Signal()
+    sig_benchmark_finished = Signal(object)  # the BenchmarkResult, or None
+
+    def __init__(self, worker, parent=None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.job: int | None = None
+        self.spec = None
+        self.result = None
+        self.report = None
+        self.engine_ready = False
+        self._dots: dict[str, object] = {}  # optimizer -> its scatter item on the live plot
+        self._points: dict[str, list[tuple[float, float]]] = {}
+        self._problem = ""
+        self._build()
+        worker.sig_events.connect(self._on_events)
+        worker.sig_benchmark.connect(self._on_benchmark)
+        worker.sig_ready.connect(self._on_ready)
+
+    # ============================================================================== layout
+    def _build(self) -> None:
+        import pyqtgraph as pg
+
+        from gui.plots.theme import add_legend, dress
+
+        choices = QGroupBox("Benchmark")
+        strip = QHBoxLayout(choices)  # one strip above the plots: they keep the width
+        form = QFormLayout()
+        self.problems_list = _checklist(
+            [(p.name, f"{p.name} (target {p.target:g})") for p in tuning.SUITE.values()],
+            set(tuning.SUITE),
+            "Problems",
+        )
+        self.optimizers_list = _checklist(
+            [(o.name, o.display_name) for o in catalog.OPTIMIZERS],
+            set(DEFAULT_OPTIMIZERS),
+            "Optimizers",
+        )
+        self.trials_spin = named(QSpinBox(), "trialsSpin", "Trials per optimizer")
+        self.trials_spin.setRange(1, 64)
+        self.trials_spin.setValue(8)
+        self.rule_combo = named(QComboBox(), "ruleCombo", "Search rule")
+        for rule, text in (("grid", "Grid (log-spaced)"), ("random", "Quasi-random (Halton)")):
+            self.rule_combo.addItem(text, rule)
+        self.seeds_spin = named(QSpinBox(), "benchSeedsSpin", "Seeds for the best")
+        self.seeds_spin.setRange(1, 20)
+        self.seeds_spin.setValue(3)
+        self.epochs_spin = named(QSpinBox(), "benchEpochsSpin", "Epochs")
+        self.epochs_spin.setRange(1, 500)
+        self.epochs_spin.setValue(20)
+        for title, box in (("Problems", self.problems_list), ("Optimizers", self.optimizers_list)):
+            column = QVBoxLayout()
+            column.addWidget(QLabel(title))
+            column.addWidget(box)
+            strip.addLayout(column, 1)
+        strip.addLayout(form, 1)
+        form.addRow("Trials per optimizer", self.trials_spin)
+        form.addRow("Search", self.rule_combo)
+        form.addRow("Seeds for the best", self.seeds_spin)
+        form.addRow("Epochs", self.epochs_spin)
+        self.run_button = named(QPushButton("Run benchmark"), "runBenchmark", "Run benchmark")
+        self.stop_button = named(QPushButton("Stop"), "stopBenchmark", "Stop the benchmark")
+        self.save_button = named(QPushButton("Save report..."), "saveReport", "Save report")
+        self.run_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.stop)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        buttons = QHBoxLayout()
+        for button in (self.run_button, self.stop_button, self.save_button):
+            buttons.addWidget(button)
+        form.addRow(buttons)
+        self.optimizers_list.setMaximumHeight(20 * 5 + 8)  # scrolls: 7 optimizers, 5 shown
+        self.problems_list.setMaximumHeight(20 * 5 + 8)
+        self.run_button.setEnabled(False)
+        self.stop_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+
+        self.status_label = named(
+            QLabel("Tick problems and optimizers, then Run."), "benchStatus", "Benchmark status"
+        )
+        self.status_label.setWordWrap(True)
+        self.live_plot = dress(
+            pg.PlotWidget(),
+            "tuningPlot",
+            "",
+            "learning rate",
+            "final validation loss",
+            accessible="Tuning trials",
+            strong_title=True,
+        )
+        self.live_plot.setLogMode(x=True, y=True)
+        add_legend(self.live_plot)
+        self.figure_combo = named(QComboBox(), "figureCombo", "Report figure")
+        self.figure_combo.currentIndexChanged.connect(self._show_figure)
+        self.figure_holder = QVBoxLayout()
+        self.table = named(QTableWidget(0, len(COLUMNS)), "benchTable", "Benchmark results")
+        self.table.setHorizontalHeaderLabels([title for _, title in COLUMNS])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+
+        right = QVBoxLayout(self)
+        right.addWidget(choices)
+        right.addWidget(self.status_label)
+        right.addWidget(self.figure_combo)
+        right.addWidget(self.live_plot, 3)
+        right.addLayout(self.figure_holder, 3)
+        right.addWidget(self.table, 2)
+        self.figure_combo.hide()
+        self._figure_widget = None
+        guard_inputs(self)
+
+    # ============================================================================= control
+    @Slot(str)
+    def _on_ready(self, _device: str) -> None:
+        self.engine_ready = True
+        self.run_button.setEnabled(True)
+
+    def planned_spec(self):
+        """The BenchmarkSpec the tab's choices make (a ConfigError says what is missing)."""
+        from trainers.benchmark import BenchmarkSpec
+
+        return BenchmarkSpec(
+            problems=tuning.problems(_ticked(self.problems_list)),
+            optimizers=_ticked(self.optimizers_list),
+            trials=self.trials_spin.value(),
+            rule=self.rule_combo.currentData(),
+            seeds=self.seeds_spin.value(),
+            epochs=self.epochs_spin.value(),
+        ).validate()
+
+    @Slot()
+    def start(self) -> bool:
+        from trainers.errors import DescentError
+
+        if not self.engine_ready:
+            self.status_label.setText("The engine is still loading.")
+            return False
+        try:
+            spec = self.planned_spec()
+        except DescentError as exc:
+            self.status_label.setText(f"{exc} Tick at least one of each, then Run.")
+            return False
+        job = self.worker.request_benchmark(spec)
+        if job is None:
+            self.status_label.setText("A run is in progress: stop it or let it end, then Run.")
+            return False
+        self.job, self.spec, self.result, self.report = job, spec, None, None
+        self._clear_live("")
+        self.table.setRowCount(0)
+        self.figure_combo.blockSignals(True)
+        self.figure_combo.clear()
+        self.figure_combo.blockSignals(False)
+        self.figure_combo.hide()
+        self._drop_figure()
+        self.live_plot.show()
+        count = sum(len(spec.settings(o)) for o in spec.optimizers) * len(spec.problems)
+        self.status_label.setText(
+            f"Tuning: {count} trials on {len(spec.problems)} problems, then the best of each "
+            f"optimizer over {spec.seeds} seeds..."
+        )
+        self.run_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.save_button.setEnabled(False)
+        self.sig_benchmark_started.emit()
+        return True
+
+    @Slot()
+    def stop(self) -> None:
+        if self.job is not None:
+            self.worker.stop()
+            self.stop_button.setEnabled(False)
+            self.status_label.setText("Stopping after the steps in progress...")
+
+    # ============================================================================== events
+    def _clear_live(self, problem: str) -> None:
+        from gui.plots.theme import set_title
+
+        self._problem = problem
+        for item in self._dots.values():
+            self.live_plot.removeItem(item)
+        self._dots, self._points = {}, {}
+        self.live_plot.getPlotItem().legend.clear()
+        set_title(self.live_plot, f"{problem}: final loss of each tuning trial" if problem else "")
+
+    def _problem_of(self, config) -> str:
+        for problem in self.spec.problems:
+            if problem.config.dataset == config.dataset:
+                return problem.name
+        return str(config.dataset)
+
+    @Slot(object)
+    def _on_events(self, events: list) -> None:
+        for event in events:
+            if self.job is None or event.key.job != self.job:
+                continue
+            match event:
+                case Started(info=info) if info is not None and info.config.seed == self.spec.seed:
+                    problem = self._problem_of(info.config)
+                    if problem != self._problem:
+                        self._clear_live(problem)
+                case Finished(result=result) | Failed(result=result) if result is not None:
+                    self._add_trial(result)
+                case JobFinished():
+                    pass
+
+    def _add_trial(self, result) -> None:
+        """A tuning trial ended: its dot (final validation loss, else training loss)."""
+        config = result.config
+        if config.seed != self.spec.seed or self._problem_of(config) != self._problem:
+            return  # a rerun over the seeds, or another problem's
+        losses = result.history.get("val_loss") or result.history.get("loss") or []
+        value = float(losses[-1]) if losses else math.nan
+        rate = config.hyperparameters.get("learning_rate")
+        if rate is None or not math.isfinite(value) or value <= 0:
+            return  # a diverged trial has no place on a log axis; the report counts it
+        import pyqtgraph as pg
+
+        from gui.plots.theme import run_style
+
+        name = config.optimizer
+        self._points.setdefault(name, []).append((float(rate), value))
+        points = sorted(self._points[name])
+        if name not in self._dots:
+            index = self.spec.optimizers.index(name) if name in self.spec.optimizers else 0
+            color, style = run_style(index)
+            item = pg.PlotDataItem(
+                [], [], pen=pg.mkPen(color, width=1.5, style=style), symbol="o",
+                symbolSize=8, symbolBrush=color, symbolPen=None,
+                name=catalog.optimizer_info(name).display_name,
+            )  # fmt: skip
+            self.live_plot.addItem(item)
+            self._dots[name] = item
+        self._dots[name].setData(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+
+    @Slot(int, object)
+    def _on_benchmark(self, job: int, result) -> None:
+        if job != self.job:
+            return
+        from trainers import report
+
+        self.job = None
+        self.result = result
+        self.run_button.setEnabled(self.engine_ready)
+        self.stop_button.setEnabled(False)
+        if result is None:
+            self.status_label.setText("The benchmark could not start: see the status bar.")
+            self.sig_benchmark_finished.emit(None)
+            return
+        self.report = report.build(result)
+        self._fill_table(self.report.table)
+        self.figure_combo.blockSignals(True)
+        self.figure_combo.clear()
+        for figure in self.report.figures:
+            self.figure_combo.addItem(figure.title, figure.name)
+        self.figure_combo.blockSignals(False)
+        self.figure_combo.show()
+        self.live_plot.hide()
+        self._show_figure(0)
+        done = sum(t.status == "completed" for t in result.trials)
+        self.status_label.setText(
+            f"Done: {done} of {len(result.trials)} trainings completed. Pick a figure above; "
+            f"Save report writes the tables, the figures and an HTML page."
+        )
+        self.save_button.setEnabled(True)
+        self.sig_benchmark_finished.emit(result)
+
+    def _fill_table(self, rows: list[dict]) -> None:
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, (key, _) in enumerate(COLUMNS):
+                item = QTableWidgetItem(str(row[key]))
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+
+    def _drop_figure(self) -> None:
+        if self._figure_widget is not None:
+            self.figure_holder.removeWidget(self._figure_widget)
+            self._figure_widget.deleteLater()
+            self._figure_widget = None
+
+    @Slot(int)
+    def _show_figure(self, index: int) -> None:
+        """Show the report's figure `index`, drawn as the saved report draws it."""
+        from PySide6.QtCore import Qt as QtNamespace
+
+        from gui.report_figures import figure_widget
+
+        if self.report is None or not 0 <= index < len(self.report.figures):
+            return
+        self._drop_figure()
+        widget = figure_widget(self.report.figures[index])
+        widget.setAttribute(QtNamespace.WidgetAttribute.WA_DontShowOnScreen, False)
+        widget.setObjectName("reportFigure")
+        widget.getPlotItem().setTitle(None)  # the box above names it; a long title widens it
+        self.figure_holder.addWidget(widget)
+        self._figure_widget = widget
+        widget.show()
+
+    # ================================================================================ save
+    @Slot()
+    def _on_save_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save the benchmark report in")
+        if folder:
+            self.save_report(folder)
+
+    def save_report(self, folder) -> list:
+        """Write the report into `folder` (as `main.py benchmark --out`); returns the paths,
+        and says in the status line where they went, or why not."""
+        from pathlib import Path
+
+        from gui.report_figures import draw_figures
+        from trainers import report
+        from trainers.errors import DescentError
+
+        if self.report is None:
+            return []
+        folder = Path(folder)
+        try:
+            pictures = draw_figures(self.report.figures, folder / "plots")
+            paths = report.write(self.report, folder, pictures)
+        except DescentError as exc:
+            self.status_label.setText(str(exc))
+            return []
+        self.status_label.setText(f"Report saved: {paths['html']}")
+        return list(paths.values())

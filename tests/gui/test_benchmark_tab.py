@@ -1,0 +1,74 @@
+"""The Benchmark tab with the real window and worker: each tuning trial's dot appears as it
+ends, at its learning rate and final validation loss; at the end the table is the report's and
+the figure shown draws the report's numbers; the report saves; bad choices say what to do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+RUN_TIMEOUT = 180_000
+
+
+def tick(box, keys):
+    for i in range(box.count()):
+        item = box.item(i)
+        on = item.data(Qt.ItemDataRole.UserRole) in keys
+        item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+def test_a_benchmark_in_the_window_shows_its_trials_live_then_the_report(qtbot, window, tmp_path):
+    from trainers import report
+
+    view = window.benchmark_view
+    window.view_tabs.setCurrentWidget(view)
+    tick(view.problems_list, {"moons"})
+    tick(view.optimizers_list, {"sgd", "adam"})
+    view.trials_spin.setValue(3)
+    view.seeds_spin.setValue(2)
+    view.epochs_spin.setValue(2)
+    with qtbot.waitSignal(view.sig_benchmark_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(view.findChild(QPushButton, "runBenchmark"), Qt.MouseButton.LeftButton)
+        assert not window.controls.train_button.isEnabled()  # the worker is the benchmark's
+    result = blocker.args[0]
+    assert result is not None and len(result.trials) == 2 * 3 + 2 * 2
+    assert window.controls.train_button.isEnabled()
+    # The live plot: one dot per tuning trial, where its numbers put it.
+    for optimizer in ("sgd", "adam"):
+        xs, ys = view._dots[optimizer].getOriginalDataset()
+        expected = sorted(
+            (t.settings["learning_rate"], t.row.final_val_loss)
+            for t in result.of("moons", optimizer, "tune")
+            if math.isfinite(t.row.final_val_loss)
+        )
+        np.testing.assert_allclose(xs, [x for x, _ in expected])
+        np.testing.assert_allclose(ys, [y for _, y in expected])
+    # The table is the report's, cell for cell.
+    built = report.build(result)
+    assert view.table.rowCount() == len(built.table) == 2
+    for r, row in enumerate(built.table):
+        assert view.table.item(r, 1).text() == row["optimizer"]
+        assert view.table.item(r, 3).text() == row["performance"]
+    # The figure shown is the report's first, drawn from its numbers.
+    figure = built.figures[view.figure_combo.currentIndex()]
+    shown = view._figure_widget
+    assert shown is not None and shown.isVisible()
+    for series in figure.series:
+        (item,) = [i for i in shown.getPlotItem().listDataItems() if i.name() == series.label]
+        np.testing.assert_allclose(item.getOriginalDataset()[1], series.ys)
+    view.figure_combo.setCurrentIndex(1)  # another figure replaces it
+    assert view._figure_widget is not shown
+    paths = view.save_report(tmp_path / "report")
+    assert (tmp_path / "report" / "report.html") in paths
+    assert "Report saved" in view.status_label.text()
+
+
+def test_a_benchmark_without_optimizers_says_so_and_asks_for_nothing(qtbot, window):
+    view = window.benchmark_view
+    tick(view.optimizers_list, set())
+    assert not view.start()
+    assert "at least one optimizer" in view.status_label.text()
+    assert view.job is None and not window.worker.busy
