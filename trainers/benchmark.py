@@ -3,9 +3,10 @@
 For each problem: every optimizer's trials at one seed (the tuning phase, one
 `CompareSession`, so they train together in fused groups where "auto" finds that faster),
 then each optimizer's best trial by the criterion rerun over the seeds (the seed phase, a
-second `CompareSession`). Every member is reported under one numbering for the whole job
-(`RunKey(job, n)`), so a listener such as the run library's recording sees one job of many
-members; one `JobFinished` with every row ends it.
+second `CompareSession`, one run after another unless `seed_engine` says otherwise, so
+that each rerun's training seconds are its own). Every member is reported under one
+numbering for the whole job (`RunKey(job, n)`), so a listener such as the run library's
+recording sees one job of many members; one `JobFinished` with every row ends it.
 
 Reproducible from `BenchmarkSpec.seed`: the trials' points (grid, or a Halton sequence seeded
 by it, the same for every optimizer), the tuning seed (its value) and the seed phase's seeds
@@ -44,6 +45,9 @@ class BenchmarkSpec:
     criterion: str = "final_val_loss"
     seed: int = 0
     engine: str = "auto"
+    seed_engine: str = "sequential"
+    """The seed phase's engine: one after another by default, so each rerun's training
+    seconds (and its time to the target) are its own, not a fused group's shared clock."""
 
     def validate(self) -> BenchmarkSpec:
         if not self.problems:
@@ -152,7 +156,7 @@ class BenchmarkSession:
             for optimizer in spec.optimizers:
                 for settings in spec.settings(optimizer):
                     tune.append(self._trial(problem, optimizer, "tune", settings, spec.seed))
-            self._train(problem, tune, result)
+            self._train(problem, tune, result, spec.engine)
             seeded = []
             for optimizer in spec.optimizers:
                 best = result.best(problem.name, optimizer)
@@ -162,7 +166,7 @@ class BenchmarkSession:
                     seeded.append(self._trial(problem, optimizer, "seed", best.settings, seed))
             if seeded and not self.control.stop_requested:
                 self._status(f"Problem {number}: the best of each optimizer over the seeds")
-                self._train(problem, seeded, result)
+                self._train(problem, seeded, result, spec.seed_engine)
             else:
                 result.trials += seeded
         self.listener(JobFinished(self.key, tuple(self.rows)))
@@ -186,7 +190,7 @@ class BenchmarkSession:
             config.epochs = self.spec.epochs
         return config
 
-    def _train(self, problem, trials: list[Trial], result: BenchmarkResult) -> None:
+    def _train(self, problem, trials: list[Trial], result: BenchmarkResult, engine: str) -> None:
         runs = [(trial.label, self._config(problem, trial)) for trial in trials]
         offset = self._offset
         self._offset += len(runs)
@@ -204,10 +208,14 @@ class BenchmarkSession:
             target_loss=problem.target,
             key=self.key,
             control=self.control,
-            engine=self.spec.engine,
+            engine=engine,
         )
         rows = session.run()
-        result.engine_notes.append(f"{problem.name}: {session.engine_note}")
+        phase = trials[0].phase if trials else ""
+        note = session.engine_note
+        if phase == "seed" and engine == "sequential":
+            note = "sequential: the reruns one after another, each on its own clock"
+        result.engine_notes.append(f"{problem.name}, {phase}: {note}")
         clock = "own" if session.engine_used == "sequential" else "shared"
         trained = iter(run for _label, run in session.results)  # the rows not skipped
         for trial, row in zip(trials, rows, strict=True):

@@ -142,7 +142,7 @@ def build(result) -> Report:
                 else:
                     noise = f"worse than {_name(leader)}"
             speed = "-" if problem.target is None else _number(median_steps)
-            if problem.target is not None and own:
+            if problem.target is not None and own and math.isfinite(median_steps):
                 speed += f" ({_number(float(np.median(seconds)), 3)} s)"
             made.table.append(
                 {

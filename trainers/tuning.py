@@ -47,7 +47,7 @@ def _suite() -> dict[str, Problem]:
     small = RunConfig(hidden_layers=(16, 16), epochs=20, batch_size=32, validation_split=0.2)
     return {
         "moons": Problem("moons", dataclasses.replace(small, dataset="moons"), 0.15),
-        "spirals": Problem("spirals", dataclasses.replace(small, dataset="spirals"), 0.4),
+        "spirals": Problem("spirals", dataclasses.replace(small, dataset="spirals"), 0.45),
         "digits": Problem(
             "digits", dataclasses.replace(small, dataset="digits", hidden_layers=(64,)), 0.2
         ),

@@ -44,7 +44,7 @@ def test_the_report_folder_holds_every_trial_the_table_and_the_figures(written, 
     assert {row["phase"] for row in trials} == {"tune", "seed"}
     tuned = [row for row in trials if row["phase"] == "tune" and row["optimizer"] == "adam"]
     np.testing.assert_allclose(
-        sorted(float(row["learning_rate"]) for row in tuned), [1e-5, 1e-3, 1e-1]
+        sorted(float(row["learning_rate"]) for row in tuned), [1e-5, 10**-2.5, 1.0]
     )
     summary = read_csv(out / "summary.csv")
     assert [row["optimizer"] for row in summary] == ["SGD", "Adam"]
@@ -96,7 +96,7 @@ def test_each_figure_draws_exactly_its_numbers(written, qtbot):
     spec = BenchmarkSpec(problems=[SUITE["moons"]], optimizers=["sgd"], trials=2, seeds=3)
     trials = [
         Trial("moons", "sgd", "tune", {"learning_rate": 1e-4}, 0, "a", row(0.6)),
-        Trial("moons", "sgd", "tune", {"learning_rate": 1.0}, 0, "b", row(0.3)),
+        Trial("moons", "sgd", "tune", {"learning_rate": 10.0}, 0, "b", row(0.3)),
     ]
     curves_by_seed = ([0.5, 0.4, 0.3], [0.6, 0.5, 0.2], [0.7, 0.3, 0.25])
     for seed, curve in zip((1, 2, 3), curves_by_seed, strict=True):
@@ -105,7 +105,7 @@ def test_each_figure_draws_exactly_its_numbers(written, qtbot):
                 "moons",
                 "sgd",
                 "seed",
-                {"learning_rate": 1.0},
+                {"learning_rate": 10.0},
                 seed,
                 "c",
                 row(curve[-1]),
@@ -124,12 +124,12 @@ def test_each_figure_draws_exactly_its_numbers(written, qtbot):
     low, high = (item for item in items if item.name() is None)
     assert np.all(low.getOriginalDataset()[1] <= ys) and np.all(ys <= high.getOriginalDataset()[1])
     assert widget.getPlotItem().ctrl.logYCheck.isChecked()
-    assert "(at the top of its range)" in made.table[0]["setting"]  # lr 1 is the top for SGD
+    assert "(at the top of its range)" in made.table[0]["setting"]  # lr 10 is the top for SGD
     sensitivity = next(f for f in made.figures if f.name == "sensitivity_moons")
     dots = figure_widget(sensitivity)
     qtbot.addWidget(dots)
     (item,) = dots.getPlotItem().listDataItems()
-    np.testing.assert_allclose(item.getOriginalDataset()[0], [1e-4, 1.0])
+    np.testing.assert_allclose(item.getOriginalDataset()[0], [1e-4, 10.0])
     np.testing.assert_allclose(item.getOriginalDataset()[1], [0.6, 0.3])
     assert math.isclose(made.best_of_k[("moons", "sgd")][0], 0.45)  # the mean of one draw
 

@@ -15,13 +15,13 @@ from trainers.errors import ConfigError
 from trainers.summary import SummaryRow
 
 
-def test_the_default_space_is_the_learning_rate_over_four_decades_around_the_default():
+def test_the_default_space_is_the_learning_rate_over_five_decades_around_the_default():
     (axis,) = tuning.default_space("adam")
     assert (axis.name, axis.log) == ("learning_rate", True)
-    assert axis.low == pytest.approx(1e-5) and axis.high == pytest.approx(1e-1)
-    grid = tuning.trials(tuning.default_space("sgd"), 5, "grid", seed=0)
+    assert axis.low == pytest.approx(1e-5) and axis.high == pytest.approx(1.0)
+    grid = tuning.trials(tuning.default_space("sgd"), 6, "grid", seed=0)
     rates = [t["learning_rate"] for t in grid]
-    np.testing.assert_allclose(rates, [1e-4, 1e-3, 1e-2, 1e-1, 1.0])  # both ends, log-spaced
+    np.testing.assert_allclose(rates, [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0])  # both ends, log
 
 
 def test_a_grid_spends_the_budget_on_the_listed_values_times_the_rates():
@@ -46,10 +46,10 @@ def test_quasi_random_trials_are_reproducible_from_the_seed_and_fair_across_opti
         assert math.log(a["learning_rate"] / 1e-4) == pytest.approx(
             math.log(b["learning_rate"] / 1e-5)
         )
-    assert all(1e-4 <= t["learning_rate"] <= 1.0 for t in sgd)
-    # Spread over the range, not bunched: every decade of the four holds a trial.
+    assert all(1e-4 <= t["learning_rate"] <= 10.0 for t in sgd)
+    # Spread over the range, not bunched: every decade of the five holds a trial.
     decades = {math.floor(math.log10(t["learning_rate"])) for t in sgd}
-    assert decades >= {-4, -3, -2, -1}
+    assert decades >= {-4, -3, -2, -1, 0}
 
 
 def test_a_searched_hyperparameter_is_checked_against_its_catalog_range():

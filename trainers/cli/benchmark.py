@@ -84,6 +84,8 @@ def spec_from_args(args: argparse.Namespace):
         criterion=args.criterion,
         seed=args.seed if args.seed is not None else 0,
         engine=args.engine,
+        # --fused asks for speed over seconds of their own: the reruns train together too.
+        seed_engine="fused" if args.engine == "fused" else "sequential",
     )
     try:
         return spec.validate()

@@ -191,7 +191,7 @@ def add_benchmark_parser(commands) -> None:
         commands,
         "benchmark",
         description="On each problem, every optimizer gets the same number of trials within "
-        "its search space (the learning rate, log-uniform over four decades around its "
+        "its search space (the learning rate, log-uniform over five decades around its "
         "default, unless --space says more); the best trial of each by --criterion is rerun "
         "over --seeds seeds. The report folder holds every trial (trials.csv), the table per "
         "problem and optimizer (summary.csv), the performance profiles, the expected best of "
@@ -228,9 +228,22 @@ def add_benchmark_parser(commands) -> None:
     bench.add_argument("--criterion", choices=list(tuning.CRITERIA), default="final_val_loss")
     engines = bench.add_mutually_exclusive_group()
     engines.add_argument(
-        "--fused", dest="engine", action="store_const", const="fused", default="auto"
+        "--fused",
+        dest="engine",
+        action="store_const",
+        const="fused",
+        default="auto",
+        help="train the reruns over seeds together too (faster; their seconds to the target "
+        "are then not their own). By default the trials train together where that is "
+        "faster and the reruns one after another, each on its own clock",
     )
-    engines.add_argument("--sequential", dest="engine", action="store_const", const="sequential")
+    engines.add_argument(
+        "--sequential",
+        dest="engine",
+        action="store_const",
+        const="sequential",
+        help="train every trial one after another",
+    )
     add_output_arguments(
         bench,
         out_help="the report's folder",
