@@ -305,12 +305,12 @@ class BenchmarkView(QWidget):
         self._dots[name].setData(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
 
     @Slot(int, object)
-    def _on_benchmark(self, job: int, result) -> None:
+    def _on_benchmark(self, job: int, built) -> None:
+        """The job ended: `built` is its report (made on the engine thread), or None."""
         if job != self.job:
             return
-        from trainers import report
-
         self.job = None
+        result = None if built is None else built.result
         self.result = result
         self.run_button.setEnabled(self.engine_ready)
         self.stop_button.setEnabled(False)
@@ -318,7 +318,7 @@ class BenchmarkView(QWidget):
             self.status_label.setText("The benchmark could not start: see the status bar.")
             self.sig_benchmark_finished.emit(None)
             return
-        self.report = report.build(result)
+        self.report = built
         self._fill_table(self.report.table)
         self.figure_combo.blockSignals(True)
         self.figure_combo.clear()

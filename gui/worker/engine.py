@@ -55,8 +55,9 @@ class WorkerSignals(QObject):
     sig_saved = Signal(str, str)
     """A run was saved: the folder, and an error message ('' when all went well)."""
     sig_benchmark = Signal(int, object)
-    """A benchmark job ended: its job number and its `trainers.benchmark.BenchmarkResult`
-    (None when it could not start; its `Failed` event says why)."""
+    """A benchmark job ended: its job number and its `trainers.report.Report` (built here, off
+    the UI thread: its bootstrap intervals take a second), whose `result` is the
+    `trainers.benchmark.BenchmarkResult`; None when it could not start (`Failed` says why)."""
 
 
 class TrainingWorker(WorkerSignals):
@@ -331,9 +332,12 @@ class TrainingWorker(WorkerSignals):
             None if library is None else LibraryRecording(library, kind="compare", source="window")
         )
         listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
-        result = None
+        built = None
         try:
             result = BenchmarkSession(spec, listener, key=key, control=control).run()
+            from trainers import report
+
+            built = report.build(result)
         except DescentError as exc:
             self._done()
             self._relay(Failed(key, str(exc)))
@@ -342,7 +346,7 @@ class TrainingWorker(WorkerSignals):
             self._warn_unrecorded(recording)
             self._done()
             self._relay.flush()  # every event of the job goes out before its result
-            self.sig_benchmark.emit(key.job, result)
+            self.sig_benchmark.emit(key.job, built)
 
     def _save_run(self, result, folder: str) -> None:
         """Write a finished run (curves, config, model) into `folder`."""

@@ -150,3 +150,22 @@ def test_bad_flags_exit_2_with_a_message_and_nothing_written(tmp_path, capsys, f
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_problem_of_ones_own_data_joins_with_its_own_target(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 3)).astype(np.float32)
+    np.savez(tmp_path / "mine.npz", x=x, y=(x.sum(axis=1) > 0).astype(np.int64))
+    out = tmp_path / "report"
+    code = main.main(
+        ["benchmark", "--dataset", str(tmp_path / "mine.npz"), "--hidden", "8", "--optimizers",
+         "sgd", "--trials", "2", "--seeds", "1", "--epochs", "2", "--target-loss", "mine=0.6",
+         "--quiet", "--out", str(out), "--runs-dir", str(tmp_path / "library")]
+    )  # fmt: skip
+    assert code == 0
+    trials = read_csv(out / "trials.csv")
+    assert {row["problem"] for row in trials} == {"mine"} and len(trials) == 3
+    spec = json.loads((out / "spec.json").read_text())
+    (problem,) = spec["problems"]
+    assert problem["target"] == 0.6 and problem["config"]["hidden_layers"] == [8]
+    assert "mine" in capsys.readouterr().out  # the table names it

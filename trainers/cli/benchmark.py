@@ -52,6 +52,7 @@ def spec_from_args(args: argparse.Namespace):
     if args.dataset is not None:
         own = config_from_args(args)
         own.hyperparameters = {}
+        own = own.validate()  # "8" from --hidden as (8,), as the record will say
         name = Path(str(args.dataset)).stem or str(args.dataset)
         problems.append(tuning.Problem(name, own, targets.pop(name, targets.pop("", None))))
     unknown = set(targets) - {p.name for p in problems} - {""}
