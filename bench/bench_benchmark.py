@@ -88,6 +88,12 @@ def run(folder) -> dict:
             "window_wall_s": window_wall,
             "window_lateness": late,
         },
+        notes=[
+            f"from the window, the slowest tick was {late['max_ms']:.0f} ms late (p99 "
+            f"{late['p99_ms']:.1f} ms); 2026-12-03: one such tick of 725-790 ms in each of two "
+            "runs, its cause not yet found (next: the first import of scipy.stats on the engine "
+            "thread, the first figure drawn on the UI thread)"
+        ],
     )
 
 
