@@ -3,7 +3,8 @@
 The user ticks problems of the suite and optimizers, sets the trials per optimizer, the
 search rule, the seeds and the epochs, and presses Run. While the job trains, each tuning
 trial that ends becomes a dot of its final validation loss against its learning rate on the
-current problem's plot (the shape of the valley is the tuneability). At the end the table
+current problem's plot (the shape of the valley is the tuneability); then, as the reruns over
+the seeds train, each optimizer's median over the seeds so far and their range, by epoch. At the end the table
 holds the report's rows and the figure box shows each of the report's figures, drawn by the
 same code as the saved report (`gui.report_figures`); Save report writes the folder that
 `main.py benchmark --out` writes.
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from gui.widgets import guard_inputs, named
 from trainers import catalog, tuning
-from trainers.events import Failed, Finished, JobFinished, Started
+from trainers.events import EpochEnded, Failed, Finished, JobFinished, Started
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 COLUMNS = (
@@ -85,6 +86,10 @@ class BenchmarkView(QWidget):
         self._dots: dict[str, object] = {}  # optimizer -> its scatter item on the live plot
         self._points: dict[str, list[tuple[float, float]]] = {}
         self._problem = ""
+        self._phase = "tune"
+        self._bands: dict[str, object] = {}  # optimizer -> its seeds' range, in the seed phase
+        self._seed_curves: dict[tuple[str, int], list[float]] = {}
+        self._members: dict[int, tuple[str, int]] = {}  # member -> (optimizer, seed)
         self._build()
         worker.sig_events.connect(self._on_events)
         worker.sig_benchmark.connect(self._on_benchmark)
@@ -244,15 +249,27 @@ class BenchmarkView(QWidget):
             self.status_label.setText("Stopping after the steps in progress...")
 
     # ============================================================================== events
-    def _clear_live(self, problem: str) -> None:
+    def _clear_live(self, problem: str, phase: str = "tune") -> None:
+        """Empty the live plot for `problem`'s tuning trials (dots against the learning rate)
+        or its reruns over the seeds (`phase` "seed": loss by epoch, median and range)."""
         from gui.plots.theme import set_title
 
-        self._problem = problem
-        for item in self._dots.values():
+        self._problem, self._phase = problem, phase
+        for item in [*self._dots.values(), *(i for b in self._bands.values() for i in b)]:
             self.live_plot.removeItem(item)
-        self._dots, self._points = {}, {}
+        self._dots, self._points, self._bands, self._seed_curves = {}, {}, {}, {}
         self.live_plot.getPlotItem().legend.clear()
-        set_title(self.live_plot, f"{problem}: final loss of each tuning trial" if problem else "")
+        seeds = phase == "seed"
+        self.live_plot.setLogMode(x=not seeds, y=True)
+        self.live_plot.setLabel("bottom", "epoch" if seeds else "learning rate")
+        self.live_plot.setLabel("left", "validation loss" if seeds else "final validation loss")
+        if not problem:
+            title = ""
+        elif seeds:
+            title = f"{problem}: the best of each over the seeds, median and range so far"
+        else:
+            title = f"{problem}: final loss of each tuning trial"
+        set_title(self.live_plot, title)
 
     def _problem_of(self, config) -> str:
         for problem in self.spec.problems:
@@ -266,20 +283,85 @@ class BenchmarkView(QWidget):
             if self.job is None or event.key.job != self.job:
                 continue
             match event:
-                case Started(info=info) if info is not None and info.config.seed == self.spec.seed:
-                    problem = self._problem_of(info.config)
-                    if problem != self._problem:
-                        self._clear_live(problem)
+                case Started(info=info) if info is not None:
+                    config = info.config
+                    phase = "tune" if config.seed == self.spec.seed else "seed"
+                    problem = self._problem_of(config)
+                    if (problem, phase) != (self._problem, self._phase):
+                        self._clear_live(problem, phase)
+                        what = "tuning" if phase == "tune" else "the best of each over the seeds"
+                        self.status_label.setText(f"{problem}: {what}...")
+                    self._members[event.key.member] = (config.optimizer, config.seed)
+                case EpochEnded(logs=logs) if self._phase == "seed":
+                    self._add_epoch(event.key.member, logs)
                 case Finished(result=result) | Failed(result=result) if result is not None:
                     self._add_trial(result)
                 case JobFinished():
                     pass
 
+    def _add_epoch(self, member: int, logs: dict) -> None:
+        """A rerun's epoch ended: its optimizer's median over the seeds so far, and their
+        range, epoch by epoch (the report's figure gives the bootstrap interval)."""
+        import pyqtgraph as pg
+
+        from gui.plots.theme import run_style
+
+        if member not in self._members:
+            return
+        optimizer, seed = self._members[member]
+        value = logs.get("val_loss", logs.get("loss"))
+        if value is None:
+            return
+        self._seed_curves.setdefault((optimizer, seed), []).append(float(value))
+        curves = [c for (o, _), c in self._seed_curves.items() if o == optimizer]
+        length = max(len(c) for c in curves)
+        matrix = np.full((len(curves), length), np.nan)
+        for row, curve in enumerate(curves):
+            matrix[row, : len(curve)] = curve
+        matrix = np.where(np.isfinite(matrix) & (matrix > 0), matrix, np.nan)
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an epoch no seed reached yet
+                median = np.nanmedian(matrix, axis=0)
+                low, high = np.nanmin(matrix, axis=0), np.nanmax(matrix, axis=0)
+        epochs = np.arange(1, length + 1, dtype=np.float64)
+        if optimizer not in self._dots:
+            index = (
+                self.spec.optimizers.index(optimizer) if optimizer in self.spec.optimizers else 0
+            )
+            color, style = run_style(index)
+            edge, shade = pg.mkColor(color), pg.mkColor(color)
+            edge.setAlpha(120)
+            shade.setAlpha(60)
+            edges = []
+            for _ in range(2):  # on the plot (and its log scale) before the shade is made
+                item = pg.PlotDataItem([], [], pen=pg.mkPen(edge, width=1), connect="finite")
+                item.setZValue(-1)
+                self.live_plot.addItem(item)
+                edges.append(item)
+            fill = pg.FillBetweenItem(*edges, brush=pg.mkBrush(shade))
+            fill.setZValue(-1)
+            self.live_plot.addItem(fill)
+            self._bands[optimizer] = (*edges, fill)
+            self._dots[optimizer] = pg.PlotDataItem(
+                [], [], pen=pg.mkPen(color, width=2.5, style=style), connect="finite",
+                name=catalog.optimizer_info(optimizer).display_name,
+            )  # fmt: skip
+            self.live_plot.addItem(self._dots[optimizer])
+        self._dots[optimizer].setData(epochs, median)
+        low_item, high_item, _fill = self._bands[optimizer]
+        low_item.setData(epochs, low)
+        high_item.setData(epochs, high)
+
     def _add_trial(self, result) -> None:
         """A tuning trial ended: its dot (final validation loss, else training loss)."""
         config = result.config
-        if config.seed != self.spec.seed or self._problem_of(config) != self._problem:
-            return  # a rerun over the seeds, or another problem's
+        if self._phase != "tune" or config.seed != self.spec.seed:
+            return  # a rerun over the seeds: its epochs are drawn as they end
+        if self._problem_of(config) != self._problem:
+            return  # another problem's
         losses = result.history.get("val_loss") or result.history.get("loss") or []
         value = float(losses[-1]) if losses else math.nan
         rate = config.hyperparameters.get("learning_rate")

@@ -30,15 +30,22 @@ def test_a_benchmark_in_the_window_shows_its_trials_live_then_the_report(qtbot, 
     view.trials_spin.setValue(3)
     view.seeds_spin.setValue(2)
     view.epochs_spin.setValue(2)
+    tuning_dots = {}
+
+    def keep_the_dots(_events):  # before the reruns take the plot over
+        if view._phase == "tune":
+            tuning_dots.update({o: item.getOriginalDataset() for o, item in view._dots.items()})
+
+    window.worker.sig_events.connect(keep_the_dots)  # after the view's own slot: it draws first
     with qtbot.waitSignal(view.sig_benchmark_finished, timeout=RUN_TIMEOUT) as blocker:
         qtbot.mouseClick(view.findChild(QPushButton, "runBenchmark"), Qt.MouseButton.LeftButton)
         assert not window.controls.train_button.isEnabled()  # the worker is the benchmark's
     result = blocker.args[0]
     assert result is not None and len(result.trials) == 2 * 3 + 2 * 2
     assert window.controls.train_button.isEnabled()
-    # The live plot: one dot per tuning trial, where its numbers put it.
+    # The live plot of the tuning trials: one dot per trial, where its numbers put it.
     for optimizer in ("sgd", "adam"):
-        xs, ys = view._dots[optimizer].getOriginalDataset()
+        xs, ys = tuning_dots[optimizer]
         expected = sorted(
             (t.settings["learning_rate"], t.row.final_val_loss)
             for t in result.of("moons", optimizer, "tune")
@@ -46,6 +53,15 @@ def test_a_benchmark_in_the_window_shows_its_trials_live_then_the_report(qtbot, 
         )
         np.testing.assert_allclose(xs, [x for x, _ in expected])
         np.testing.assert_allclose(ys, [y for _, y in expected])
+    # The reruns' epochs, drawn as they ended: each optimizer's median over its seeds.
+    assert view._phase == "seed"
+    for optimizer in ("sgd", "adam"):
+        seeded = result.of("moons", optimizer, "seed")
+        for t in seeded:
+            np.testing.assert_allclose(view._seed_curves[(optimizer, t.seed)], t.epoch_val_losses)
+        xs, ys = view._dots[optimizer].getOriginalDataset()
+        np.testing.assert_array_equal(xs, [1, 2])
+        np.testing.assert_allclose(ys, np.median([t.epoch_val_losses for t in seeded], axis=0))
     # The table is the report's, cell for cell.
     built = report.build(result)
     assert view.table.rowCount() == len(built.table) == 2
