@@ -4,10 +4,10 @@ The user ticks problems of the suite and optimizers, sets the trials per optimiz
 search rule, the seeds and the epochs, and presses Run. While the job trains, each tuning
 trial that ends becomes a dot of its final validation loss against its learning rate on the
 current problem's plot (the shape of the valley is the tuneability); then, as the reruns over
-the seeds train, each optimizer's median over the seeds so far and their range, by epoch. At the end the table
-holds the report's rows and the figure box shows each of the report's figures, drawn by the
-same code as the saved report (`gui.report_figures`); Save report writes the folder that
-`main.py benchmark --out` writes.
+the seeds train, each optimizer's median over the seeds so far and their range, by epoch. At
+the end the table holds the report's rows and the figure box shows each of the report's
+figures, drawn by the same code as the saved report (`gui.report_figures`); Save report
+writes the folder that `main.py benchmark --out` writes.
 """
 
 from __future__ import annotations
