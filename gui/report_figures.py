@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
@@ -64,31 +64,64 @@ def figure_widget(figure):
     return widget
 
 
-def draw_figures(figures: list, folder: Path) -> dict[str, tuple[Path, Path]]:
-    """Draw every figure into `folder` as <name>.png and <name>.svg: {name: (png, svg)}.
+def draw_figure(figure, folder: Path) -> tuple[Path, Path]:
+    """Draw one figure into `folder` as <name>.png and <name>.svg; returns the two paths.
     A file that cannot be written raises TrainingError naming it."""
     ensure_application()
     folder = Path(folder)
-    written = {}
-    for figure in figures:
-        widget = figure_widget(figure)
+    widget = figure_widget(figure)
+    try:
+        widget.show()  # lays the plot out at its size; WA_DontShowOnScreen keeps it hidden
+        QApplication.processEvents()
+        svg = svg_bytes(widget, figure.title)
+        png = png_bytes(svg, (widget.width(), widget.height()))
+    finally:
+        widget.close()
+        widget.deleteLater()
+    paths = (folder / f"{figure.name}.png", folder / f"{figure.name}.svg")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths[0].write_bytes(png)
+        paths[1].write_bytes(svg)
+    except OSError as exc:
+        raise TrainingError(
+            f"Cannot write the figure {paths[0]}: {exc.strerror or exc}. Choose a folder "
+            f"you can write to."
+        ) from None
+    return paths
+
+
+def draw_figures(figures: list, folder: Path) -> dict[str, tuple[Path, Path]]:
+    """Draw every figure into `folder` (`draw_figure`): {name: (png, svg)}."""
+    return {figure.name: draw_figure(figure, folder) for figure in figures}
+
+
+class FigureWriter(QObject):
+    """Draws figures into a folder one per turn of the event loop, so the window stays
+    responsive while a report of a dozen figures (a third of a second each) is written.
+    `sig_progress(done, total)` after each; `sig_done(written)` at the end, `written` the
+    {name: (png, svg)} of `draw_figures`, or the TrainingError that stopped it."""
+
+    sig_progress = Signal(int, int)
+    sig_done = Signal(object)
+
+    def __init__(self, figures: list, folder: Path, parent=None) -> None:
+        super().__init__(parent)
+        self.figures, self.folder = list(figures), Path(folder)
+        self.written: dict[str, tuple[Path, Path]] = {}
+
+    def start(self) -> None:
+        QTimer.singleShot(0, self._next)
+
+    def _next(self) -> None:
+        if len(self.written) == len(self.figures):
+            self.sig_done.emit(self.written)
+            return
+        figure = self.figures[len(self.written)]
         try:
-            widget.show()  # lays the plot out at its size; WA_DontShowOnScreen keeps it hidden
-            QApplication.processEvents()
-            svg = svg_bytes(widget, figure.title)
-            png = png_bytes(svg, (widget.width(), widget.height()))
-        finally:
-            widget.close()
-            widget.deleteLater()
-        paths = (folder / f"{figure.name}.png", folder / f"{figure.name}.svg")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            paths[0].write_bytes(png)
-            paths[1].write_bytes(svg)
-        except OSError as exc:
-            raise TrainingError(
-                f"Cannot write the figure {paths[0]}: {exc.strerror or exc}. Choose a folder "
-                f"you can write to."
-            ) from None
-        written[figure.name] = paths
-    return written
+            self.written[figure.name] = draw_figure(figure, self.folder)
+        except TrainingError as exc:
+            self.sig_done.emit(exc)
+            return
+        self.sig_progress.emit(len(self.written), len(self.figures))
+        QTimer.singleShot(0, self._next)

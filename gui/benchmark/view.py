@@ -74,6 +74,7 @@ class BenchmarkView(QWidget):
 
     sig_benchmark_started = Signal()
     sig_benchmark_finished = Signal(object)  # the BenchmarkResult, or None
+    sig_report_saved = Signal(object)  # the paths written, or [] when the save failed
 
     def __init__(self, worker, parent=None) -> None:
         super().__init__(parent)
@@ -86,6 +87,7 @@ class BenchmarkView(QWidget):
         self._dots: dict[str, object] = {}  # optimizer -> its scatter item on the live plot
         self._points: dict[str, list[tuple[float, float]]] = {}
         self._problem = ""
+        self._writer = None  # the FigureWriter of a save in progress
         self._phase = "tune"
         self._bands: dict[str, object] = {}  # optimizer -> its seeds' range, in the seed phase
         self._seed_curves: dict[tuple[str, int], list[float]] = {}
@@ -458,23 +460,42 @@ class BenchmarkView(QWidget):
         if folder:
             self.save_report(folder)
 
-    def save_report(self, folder) -> list:
-        """Write the report into `folder` (as `main.py benchmark --out`); returns the paths,
-        and says in the status line where they went, or why not."""
+    def save_report(self, folder) -> bool:
+        """Start writing the report into `folder` (as `main.py benchmark --out`): the figures
+        one per turn of the event loop, then the tables and the page. `sig_report_saved`
+        gives the paths written (empty if it failed; the status line says why). False if
+        there is no report or a save is in progress."""
         from pathlib import Path
 
-        from gui.report_figures import draw_figures
+        from gui.report_figures import FigureWriter
+
+        if self.report is None or self._writer is not None:
+            return False
+        folder = Path(folder)
+        self._writer = FigureWriter(self.report.figures, folder / "plots", self)
+        self._writer.sig_progress.connect(
+            lambda done, total: self.status_label.setText(f"Drawing figure {done} of {total}...")
+        )
+        self._writer.sig_done.connect(lambda drawn: self._write_report(folder, drawn))
+        self.save_button.setEnabled(False)
+        self.status_label.setText("Drawing the report's figures...")
+        self._writer.start()
+        return True
+
+    def _write_report(self, folder, drawn) -> None:
         from trainers import report
         from trainers.errors import DescentError
 
-        if self.report is None:
-            return []
-        folder = Path(folder)
+        self._writer.deleteLater()
+        self._writer = None
+        self.save_button.setEnabled(self.report is not None)
         try:
-            pictures = draw_figures(self.report.figures, folder / "plots")
-            paths = report.write(self.report, folder, pictures)
+            if isinstance(drawn, Exception):
+                raise drawn
+            paths = report.write(self.report, folder, drawn)
         except DescentError as exc:
             self.status_label.setText(str(exc))
-            return []
+            self.sig_report_saved.emit([])
+            return
         self.status_label.setText(f"Report saved: {paths['html']}")
-        return list(paths.values())
+        self.sig_report_saved.emit(list(paths.values()))

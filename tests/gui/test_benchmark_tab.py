@@ -77,9 +77,15 @@ def test_a_benchmark_in_the_window_shows_its_trials_live_then_the_report(qtbot, 
         np.testing.assert_allclose(item.getOriginalDataset()[1], series.ys)
     view.figure_combo.setCurrentIndex(1)  # another figure replaces it
     assert view._figure_widget is not shown
-    paths = view.save_report(tmp_path / "report")
-    assert (tmp_path / "report" / "report.html") in paths
+    # Saved a figure per turn of the event loop: the window answers in between.
+    progress = []
+    with qtbot.waitSignal(view.sig_report_saved, timeout=60_000) as saved:
+        assert view.save_report(tmp_path / "report")
+        view._writer.sig_progress.connect(lambda done, total: progress.append((done, total)))
+    assert (tmp_path / "report" / "report.html") in saved.args[0]
+    assert progress == [(n, len(built.figures)) for n in range(1, len(built.figures) + 1)]
     assert "Report saved" in view.status_label.text()
+    assert (tmp_path / "report" / "plots" / f"{figure.name}.svg").is_file()
 
 
 def test_a_benchmark_without_optimizers_says_so_and_asks_for_nothing(qtbot, window):
