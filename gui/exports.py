@@ -45,7 +45,9 @@ def ensure_application() -> QApplication:
     return app
 
 
-def _styled(plot, title: str, xlabel: str, ylabel: str) -> None:
+def paper_style(plot, title: str, xlabel: str, ylabel: str) -> None:
+    """Title, axis labels and grid of an exported plot: dark on white (also the benchmark
+    report's figures, `gui.report_figures`)."""
     plot.setTitle(title, color=FOREGROUND)
     for name, text in (("bottom", xlabel), ("left", ylabel)):
         axis = plot.getAxis(name)
@@ -56,7 +58,8 @@ def _styled(plot, title: str, xlabel: str, ylabel: str) -> None:
     plot.showGrid(x=True, y=True, alpha=0.2)
 
 
-def _legend(plot) -> None:
+def paper_legend(plot) -> None:
+    """An exported plot's legend, top right, on a nearly opaque white."""
     brush = QColor(BACKGROUND)
     brush.setAlpha(210)
     legend = plot.addLegend(brush=brush, labelTextColor=FOREGROUND)
@@ -84,8 +87,8 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
     loss_name = info.loss if info is not None else (result.config.loss or "loss")
 
     step_plot = figure.addPlot(row=0, col=0, colspan=2)
-    _styled(step_plot, f"Loss of each update ({label}, {loss_name})", "step", "loss")
-    _legend(step_plot)
+    paper_style(step_plot, f"Loss of each update ({label}, {loss_name})", "step", "loss")
+    paper_legend(step_plot)
     steps = CurveBuffer(max(len(result.step_numbers), 1))
     steps.append(result.step_numbers.astype(np.float64), result.step_losses)
     smoothed = CurveBuffer(max(steps.n, 1))
@@ -116,8 +119,8 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
         (epoch_plot, "loss", "Loss by epoch"),
         (metric_plot, metric, f"{metric.capitalize()} by epoch"),
     ):
-        _styled(plot, title, "epoch", key)
-        _legend(plot)
+        paper_style(plot, title, "epoch", key)
+        paper_legend(plot)
         for prefix, name, symbol in (("", "training", "o"), ("val_", "validation", "s")):
             epochs, values = epoch_values(result, prefix + key)
             if not len(epochs):

@@ -15,7 +15,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-from gui.exports import BACKGROUND, _legend, _styled, ensure_application, png_bytes, svg_bytes
+from gui.exports import (
+    BACKGROUND,
+    ensure_application,
+    paper_legend,
+    paper_style,
+    png_bytes,
+    svg_bytes,
+)
 from trainers.errors import TrainingError
 
 SIZE = (1000, 620)
@@ -34,8 +41,8 @@ def figure_widget(figure):
     widget.resize(*SIZE)
     widget.setMinimumSize(200, 150)  # in the window's layout it takes the room there is
     plot = widget.getPlotItem()
-    _styled(plot, figure.title, figure.xlabel, figure.ylabel)
-    _legend(plot)
+    paper_style(plot, figure.title, figure.xlabel, figure.ylabel)
+    paper_legend(plot)
     # Log scales first: an item added after takes them at once, and a shade made from its
     # edges once they are on the plot follows their drawn (logged) values.
     plot.setLogMode(x=figure.log_x, y=figure.log_y)

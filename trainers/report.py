@@ -128,7 +128,7 @@ def build(result) -> Report:
                 median_steps if problem.target is not None else math.inf
             )
             seconds = [t.seconds_to_target for t in seeded]
-            own = all(t.clock == "own" for t in seeded) and seeded
+            own = bool(seeded) and all(t.clock == "own" for t in seeded)
             if interval is None:
                 performance, noise = "every trial failed or diverged", "-"
             else:

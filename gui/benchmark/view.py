@@ -321,13 +321,12 @@ class BenchmarkView(QWidget):
         for row, curve in enumerate(curves):
             matrix[row, : len(curve)] = curve
         matrix = np.where(np.isfinite(matrix) & (matrix > 0), matrix, np.nan)
-        with np.errstate(all="ignore"):
-            import warnings
+        import warnings
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # an epoch no seed reached yet
-                median = np.nanmedian(matrix, axis=0)
-                low, high = np.nanmin(matrix, axis=0), np.nanmax(matrix, axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an epoch where every seed diverged
+            median = np.nanmedian(matrix, axis=0)
+            low, high = np.nanmin(matrix, axis=0), np.nanmax(matrix, axis=0)
         epochs = np.arange(1, length + 1, dtype=np.float64)
         if optimizer not in self._dots:
             index = (
@@ -438,15 +437,13 @@ class BenchmarkView(QWidget):
     @Slot(int)
     def _show_figure(self, index: int) -> None:
         """Show the report's figure `index`, drawn as the saved report draws it."""
-        from PySide6.QtCore import Qt as QtNamespace
-
         from gui.report_figures import figure_widget
 
         if self.report is None or not 0 <= index < len(self.report.figures):
             return
         self._drop_figure()
         widget = figure_widget(self.report.figures[index])
-        widget.setAttribute(QtNamespace.WidgetAttribute.WA_DontShowOnScreen, False)
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
         widget.setObjectName("reportFigure")
         widget.getPlotItem().setTitle(None)  # the box above names it; a long title widens it
         self.figure_holder.addWidget(widget)

@@ -294,6 +294,23 @@ class TrainingWorker(WorkerSignals):
                 self._warn_unrecorded(recording)
             self._done()
 
+    def _job_listener(self):
+        """(recording, listener) of a job of many members (a comparison, a benchmark): the
+        run library records each member; the job ends at its `JobFinished`."""
+        from trainers.runs import LibraryRecording
+
+        library = self._open_library()
+        recording = (
+            None if library is None else LibraryRecording(library, kind="compare", source="window")
+        )
+        return recording, self._listener(lambda e: isinstance(e, JobFinished), recording)
+
+    def _refused(self, key: RunKey, exc: Exception) -> None:
+        """A job refused before it trained: its message, and its end with no rows."""
+        self._done()
+        self._relay(Failed(key, str(exc)))
+        self._relay(JobFinished(key, ()))
+
     def _compare(
         self, key: RunKey, control: JobControl, runs: list, target_loss, engine: str = "auto"
     ) -> None:
@@ -301,13 +318,8 @@ class TrainingWorker(WorkerSignals):
         job's end, a `Status` of the job says which engine trained it and why."""
         from trainers.compare import CompareSession
         from trainers.errors import DescentError
-        from trainers.runs import LibraryRecording
 
-        library = self._open_library()
-        recording = (
-            None if library is None else LibraryRecording(library, kind="compare", source="window")
-        )
-        listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
+        recording, listener = self._job_listener()
         session = CompareSession(
             runs, listener, target_loss, key=key, control=control, engine=engine
         )
@@ -315,9 +327,7 @@ class TrainingWorker(WorkerSignals):
             session.run()
             self._relay(Status(key, f"Engine: {session.engine_note}"))
         except DescentError as exc:
-            self._done()
-            self._relay(Failed(key, str(exc)))
-            self._relay(JobFinished(key, ()))
+            self._refused(key, exc)
         finally:
             self._warn_unrecorded(recording)
             self._done()
@@ -325,13 +335,8 @@ class TrainingWorker(WorkerSignals):
     def _benchmark(self, key: RunKey, control: JobControl, spec) -> None:
         from trainers.benchmark import BenchmarkSession
         from trainers.errors import DescentError
-        from trainers.runs import LibraryRecording
 
-        library = self._open_library()
-        recording = (
-            None if library is None else LibraryRecording(library, kind="compare", source="window")
-        )
-        listener = self._listener(lambda e: isinstance(e, JobFinished), recording)
+        recording, listener = self._job_listener()
         built = None
         try:
             result = BenchmarkSession(spec, listener, key=key, control=control).run()
@@ -339,9 +344,7 @@ class TrainingWorker(WorkerSignals):
 
             built = report.build(result)
         except DescentError as exc:
-            self._done()
-            self._relay(Failed(key, str(exc)))
-            self._relay(JobFinished(key, ()))
+            self._refused(key, exc)
         finally:
             self._warn_unrecorded(recording)
             self._done()

@@ -15,10 +15,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from trainers.cli.compare import make_out_folder, open_recording
 from trainers.cli.exits import EXIT_FAILED, EXIT_OK
 from trainers.cli.output import aligned_table
 from trainers.cli.parser import config_from_args
-from trainers.cli.train import open_library, start_tensorflow, warn_unrecorded
+from trainers.cli.train import start_tensorflow, warn_unrecorded
 from trainers.errors import ConfigError, DescentError
 from trainers.parsing import split_list
 
@@ -141,24 +142,13 @@ class _Progress:
 def cmd_benchmark(args: argparse.Namespace, draw_figures: FigureDrawer | None = None) -> int:
     """Run the benchmark and write its report; EXIT_OK when the report was written."""
     spec = spec_from_args(args)
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DescentError(
-            f"Cannot create the folder {args.out}: {exc.strerror or exc}. Choose one you can "
-            f"write to."
-        ) from None
+    make_out_folder(args.out)
     start_tensorflow()
     from trainers import report
     from trainers.benchmark import BenchmarkSession
     from trainers.events import tee
 
-    library = open_library(args.runs_dir, required=False)
-    recording = None
-    if library is not None:
-        from trainers.runs import LibraryRecording
-
-        recording = LibraryRecording(library, kind="compare", group=f"benchmark -> {args.out}")
+    library, recording = open_recording(args.runs_dir, f"benchmark -> {args.out}")
     session = BenchmarkSession(spec, tee(recording, _Progress(args.quiet)))
     try:
         result = session.run()

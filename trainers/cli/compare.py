@@ -205,6 +205,27 @@ class _CompareProgress:
             print(f"descent: {exc}", file=sys.stderr)
 
 
+def make_out_folder(out: Path) -> None:
+    """Create --out (and its parents), or a DescentError saying why not."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DescentError(
+            f"Cannot create the folder {out}: {exc.strerror or exc}. Choose one you can write to."
+        ) from None
+
+
+def open_recording(runs_dir: Path | None, group: str):
+    """(library, recording) for a job of many runs under `group`; (None, None) when the
+    library cannot be opened (a warning is printed, the runs train unrecorded)."""
+    library = open_library(runs_dir, required=False)
+    if library is None:
+        return None, None
+    from trainers.runs import LibraryRecording
+
+    return library, LibraryRecording(library, kind="compare", group=group)
+
+
 def write_job_record(path: Path, session, runs) -> None:
     """The job's record beside its summary: which engine trained it and why, and its runs."""
     record = {
@@ -227,20 +248,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from trainers.events import tee
     from trainers.summary import group_summaries, write_summary_csv
 
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DescentError(
-            f"Cannot create the folder {args.out}: {exc.strerror or exc}. Choose one you can "
-            f"write to."
-        ) from None
+    make_out_folder(args.out)
     progress = _CompareProgress(args, runs)
-    library = open_library(args.runs_dir, required=False)
-    recording = None
-    if library is not None:
-        from trainers.runs import LibraryRecording
-
-        recording = LibraryRecording(library, kind="compare", group=f"compare -> {args.out}")
+    library, recording = open_recording(args.runs_dir, f"compare -> {args.out}")
     session = CompareSession(
         runs, tee(recording, progress), target_loss=args.target_loss, engine=args.engine
     )

@@ -147,21 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="repeat every run with N seeds (1-100; default 1): each group's median and its "
         "spread (min-max and interquartile) go in summary.csv and the table",
     )
-    engines = compare.add_mutually_exclusive_group()
-    engines.add_argument(
-        "--fused",
-        dest="engine",
-        action="store_const",
-        const="fused",
-        default="auto",
-        help="train the runs together in one compiled step (default: where it is faster)",
-    )
-    engines.add_argument(
-        "--sequential",
-        dest="engine",
-        action="store_const",
-        const="sequential",
-        help="train the runs one after another",
+    add_engine_arguments(
+        compare,
+        fused_help="train the runs together in one compiled step (default: where it is faster)",
+        sequential_help="train the runs one after another",
     )
     add_output_arguments(
         compare,
@@ -226,23 +215,12 @@ def add_benchmark_parser(commands) -> None:
         help="the training loss that counts as solved (default: the suite's)",
     )
     bench.add_argument("--criterion", choices=list(tuning.CRITERIA), default="final_val_loss")
-    engines = bench.add_mutually_exclusive_group()
-    engines.add_argument(
-        "--fused",
-        dest="engine",
-        action="store_const",
-        const="fused",
-        default="auto",
-        help="train the reruns over seeds together too (faster; their seconds to the target "
-        "are then not their own). By default the trials train together where that is "
+    add_engine_arguments(
+        bench,
+        fused_help="train the reruns over seeds together too (faster; their seconds to the "
+        "target are then not their own). By default the trials train together where that is "
         "faster and the reruns one after another, each on its own clock",
-    )
-    engines.add_argument(
-        "--sequential",
-        dest="engine",
-        action="store_const",
-        const="sequential",
-        help="train every trial one after another",
+        sequential_help="train every trial one after another",
     )
     add_output_arguments(
         bench,
@@ -371,6 +349,18 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="an optimizer hyperparameter (beta_1=0.8), or loss.NAME, dataset.NAME, "
         "schedule.NAME for their options",
     )
+
+
+def add_engine_arguments(parser, *, fused_help: str, sequential_help: str) -> None:
+    """--fused / --sequential (one or neither) into `engine`: "fused", "sequential", "auto"."""
+    engines = parser.add_mutually_exclusive_group()
+    for flag, engine, text in (
+        ("--fused", "fused", fused_help),
+        ("--sequential", "sequential", sequential_help),
+    ):
+        engines.add_argument(
+            flag, dest="engine", action="store_const", const=engine, default="auto", help=text
+        )
 
 
 def add_output_arguments(
