@@ -75,7 +75,7 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
     """
     import pyqtgraph as pg
 
-    from gui.plots import COLORS, RAW_ALPHA, CurveBuffer, ema, visible_points
+    from gui.plots import COLORS, RAW_ALPHA, CurveBuffer, dots, ema, visible_points
 
     figure = pg.GraphicsLayoutWidget()
     figure.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
@@ -130,10 +130,7 @@ def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):
                 epochs,
                 values,
                 pen=pg.mkPen(color, width=2),
-                symbol=symbol,
-                symbolSize=6,
-                symbolBrush=color,
-                symbolPen=color,
+                **dots(color, 6, symbol, outline=color),
                 name=name,
                 connect="finite",
             )

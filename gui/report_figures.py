@@ -33,7 +33,7 @@ def figure_widget(figure):
     """A hidden pyqtgraph widget showing `figure`; its items keep each series' numbers."""
     import pyqtgraph as pg
 
-    from gui.plots.theme import run_style
+    from gui.plots.theme import dots, run_style
 
     widget = pg.PlotWidget()
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
@@ -64,7 +64,7 @@ def figure_widget(figure):
             plot.addItem(fill)
         options = {"pen": pg.mkPen(color, width=2.5, style=style), "name": series.label}
         if series.dots:
-            options.update(symbol="o", symbolSize=8, symbolBrush=color, symbolPen=None)
+            options.update(dots(color, 8))
         plot.plot(xs, np.asarray(series.ys, dtype=np.float64), connect="finite", **options)
     if figure.y_range is not None:
         plot.setYRange(*figure.y_range, padding=0.02)

@@ -370,7 +370,7 @@ class BenchmarkView(QWidget):
             return  # a diverged trial has no place on a log axis; the report counts it
         import pyqtgraph as pg
 
-        from gui.plots.theme import run_style
+        from gui.plots.theme import dots, run_style
 
         name = config.optimizer
         self._points.setdefault(name, []).append((float(rate), value))
@@ -379,8 +379,7 @@ class BenchmarkView(QWidget):
             index = self.spec.optimizers.index(name) if name in self.spec.optimizers else 0
             color, style = run_style(index)
             item = pg.PlotDataItem(
-                [], [], pen=pg.mkPen(color, width=1.5, style=style), symbol="o",
-                symbolSize=8, symbolBrush=color, symbolPen=None,
+                [], [], pen=pg.mkPen(color, width=1.5, style=style), **dots(color, 8),
                 name=catalog.optimizer_info(name).display_name,
             )  # fmt: skip
             self.live_plot.addItem(item)

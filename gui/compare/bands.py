@@ -19,7 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from gui.plots import DecimatedCurve
+from gui.plots import DecimatedCurve, dots
 
 BAND_KINDS = {"minmax": "min-max", "iqr": "interquartile"}
 """The bands offered: key -> the words the legend and the titles use."""
@@ -73,8 +73,7 @@ class BandCurves:
         low = pg.PlotDataItem([], [], pen=pg.mkPen(edge, width=1))
         high = pg.PlotDataItem([], [], pen=pg.mkPen(edge, width=1))
         fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(shade))
-        symbols = {"symbol": "o", "symbolSize": 6, "symbolBrush": color, "symbolPen": None}
-        median = pg.PlotDataItem([], [], pen=pen, **symbols)
+        median = pg.PlotDataItem([], [], pen=pen, **dots(color, 6))
         for item in (fill, low, high):
             item.setZValue(-2)  # under every line
             plot.addItem(item)

@@ -8,9 +8,10 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui.plots.curves import CurveBuffer
-from gui.plots.theme import COLORS, add_legend, dress
+from gui.plots.theme import COLORS, add_legend, dots, dress
 
 EPOCH_REDRAW_INTERVAL_S = 0.5
+SYMBOL_OUTLINE = (200, 200, 200)  # pyqtgraph's default symbol pen, as these dots always had
 
 
 class EpochPlot(pg.PlotWidget):
@@ -30,9 +31,7 @@ class EpochPlot(pg.PlotWidget):
                 [],
                 [],
                 pen=pg.mkPen(COLORS[key], width=2),
-                symbol=symbol,
-                symbolSize=5,
-                symbolBrush=COLORS[key],
+                **dots(COLORS[key], 5, symbol, outline=SYMBOL_OUTLINE),
                 name=name,
             )
             for key, symbol, name in (("train", "o", "training"), ("val", "s", "validation"))

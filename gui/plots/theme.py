@@ -170,6 +170,22 @@ def legend_only_with_room(
     _RoomyLegend(plot, legend, width, height)
 
 
+def dots(color, size: float, symbol: str = "o", outline=None) -> dict:
+    """A data item's symbol options, with a brush and an outline pen made once.
+
+    pyqtgraph keys each rendered symbol by the identity of its pen and brush objects; given a
+    colour (or None) it makes new ones at every `setData`, renders the symbol again and adds
+    it to the item's atlas, which then grows with every update of a live curve (400 images
+    after 200 updates), and each update packs them all again.
+    """
+    return {
+        "symbol": symbol,
+        "symbolSize": size,
+        "symbolBrush": pg.mkBrush(color),
+        "symbolPen": pg.mkPen(outline),
+    }
+
+
 def run_style(index: int) -> tuple[QColor, Qt.PenStyle]:
     """The colour and line style of the `index`-th of several overlaid runs."""
     return PALETTE[index % len(PALETTE)], DASHES[(index // len(PALETTE)) % len(DASHES)]

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QSplitter
 
-from gui.plots import DecimatedCurve, add_legend, dress, ema, run_style, smoothing_alpha
+from gui.plots import DecimatedCurve, add_legend, dots, dress, ema, run_style, smoothing_alpha
 
 if TYPE_CHECKING:
     from trainers.runs import RunCurves, RunRecord
@@ -103,10 +103,7 @@ class RunCurvesPlots(QSplitter):
                 epochs,
                 values,
                 pen=pen,
-                symbol="o",
-                symbolSize=5,
-                symbolBrush=color,
-                symbolPen=None,
+                **dots(color, 5),
                 name=record.name if key == "loss" else None,
             )
         return items

@@ -81,9 +81,19 @@ def test_while_the_runs_train_the_axes_span_the_plan_and_the_end_fits_what_was_t
     bottom, top = plots.step_plot.getViewBox().viewRange()[1]
     values = np.concatenate([race.smooth.buffer.ys for race in plots.races])
     assert bottom <= values.min() and values.max() <= top
+    # The time axis spans the seconds projected at each run's pace (1 s for 2 of 3 epochs),
+    # and the epoch and time plots' loss axes show every epoch's loss.
+    low, high = plots.time_plot.getViewBox().viewRange()[0]
+    assert low < 0 and 1.5 <= high < 1.6
+    losses = np.concatenate([race.epochs.ys for race in plots.races])
+    for plot in (plots.epoch_plot, plots.time_plot):
+        bottom, top = plot.getViewBox().viewRange()[1]
+        assert bottom <= losses.min() and losses.max() <= top
 
     plots.end_following()  # the comparison ended (stopped at step 200)
     plots.redraw(budget_s=float("inf"))
     plots.grab()  # painted, as a user would see it (the view fits its range as it paints)
     low, high = plots.step_plot.getViewBox().viewRange()[0]
     assert high < 220
+    low, high = plots.time_plot.getViewBox().viewRange()[0]
+    assert high < 1.1  # the seconds trained

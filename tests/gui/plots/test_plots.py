@@ -109,6 +109,21 @@ def test_an_epoch_plot_draws_quick_epochs_together_and_everything_when_asked(qtb
     assert not plot.dirty
 
 
+def test_a_live_epoch_curve_renders_its_dots_once_however_often_it_is_redrawn(qtbot):
+    """pyqtgraph renders a symbol once per pen and brush object: given fresh ones at each
+    update, every redraw of a live curve rendered its dots again and kept them all."""
+    plot = EpochPlot("epochs", "Loss by epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.show()
+    for epoch in range(60):
+        plot.append(epoch, 1.0 / (epoch + 1), 1.1 / (epoch + 1))
+        plot.refresh()
+        plot.grab()  # painted, as a frame of the window would be
+    for curve in (plot.train, plot.val):
+        assert len(curve.xData) == 60
+        assert len(curve.scatter.fragmentAtlas) == 1  # one dot, rendered once
+
+
 @pytest.mark.parametrize("user_zoomed", [False, True])
 def test_a_run_that_ends_early_fits_the_steps_it_trained(qtbot, user_zoomed):
     plot = StepLossPlot()
