@@ -144,9 +144,16 @@ ANALYSIS = {
         "late with the UI thread waiting for the GIL (setswitchinterval 1 ms: p99 -2 ms). "
         "Training: ~25 ticks 20-40 ms late, each mostly a plot's paint (4-6 ms alone on an "
         "idle core, 2.5 px lines; 1 px lines paint in 1 ms) slowed by the engine's threads "
-        "on the other core, plus GIL waits. Next: trace the step while the models are built "
-        "in slices, paint the step plot less often while many curves train, and thinner "
-        "seed medians on small windows."
+        "on the other core, plus GIL waits. Then (2026-12-03, second session; met, p99 "
+        "12.7-19.8 ms over 14 runs): the engine thread, and TensorFlow's pools it starts, run "
+        "10 steps of niceness below the GUI thread; the window sets the GIL switch interval to "
+        "0.2 ms (1 ms: p99 18-21 ms; 0.2 ms: 15-18 ms; the set-up's tracing ticks over 20 ms "
+        "went from 5-8 to 1-2); the epoch and time plots fit their axes at most once a second "
+        "rather than at each paint, the time axis spans the projected seconds; the seeds' "
+        "hidden curves are kept off the plots; live dots get one pen and brush (pyqtgraph "
+        "rendered each symbol again, and kept it, at every update). If this row misses "
+        "again: bench/ has no stack sampler; py-spy 0.4.3 (`record --idle -f speedscope`, "
+        "1 kHz) showed where the late ticks were."
     ),
 }
 

@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.view_tabs.addTab(self.compare_view, "Compare")
         from gui.benchmark import BenchmarkView
 
-        self.benchmark_view = BenchmarkView(self.worker)
+        self.benchmark_view = BenchmarkView(self.worker, self.build_config)
         self.benchmark_view.sig_benchmark_started.connect(lambda: self._set_comparing(True))
         self.benchmark_view.sig_benchmark_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.benchmark_view, "Benchmark")

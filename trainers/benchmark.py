@@ -23,6 +23,7 @@ import numpy as np
 
 from trainers import catalog, tuning
 from trainers.compare import CompareSession
+from trainers.config import MAX_TIME_BUDGET_S
 from trainers.control import JobControl
 from trainers.errors import ConfigError
 from trainers.events import JobFinished, RunKey, Status, ignore
@@ -33,7 +34,12 @@ from trainers.summary import SummaryRow
 class BenchmarkSpec:
     """What a benchmark job trains: problems x optimizers, `trials` per optimizer within its
     space (`spaces`, by default the learning rate over its catalog range) by `rule`, the best
-    by `criterion` rerun over `seeds` seeds; `epochs` (if given) for every problem."""
+    by `criterion` rerun over `seeds` seeds; `epochs` (if given) for every problem.
+
+    `seconds`, a time budget: each trial also ends at the first epoch end past that many
+    seconds of its own training (`RunConfig.time_budget_s`). Runs on one clock each, so with a
+    time budget every trial trains alone, one after another (a fused group shares its clock).
+    """
 
     problems: list[tuning.Problem]
     optimizers: list[str]
@@ -42,6 +48,7 @@ class BenchmarkSpec:
     rule: str = "grid"
     seeds: int = 3
     epochs: int | None = None
+    seconds: float | None = None
     criterion: str = "final_val_loss"
     seed: int = 0
     engine: str = "auto"
@@ -62,6 +69,15 @@ class BenchmarkSpec:
             )
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
             raise ConfigError(f"The number of seeds must be at least 1: {self.seeds!r}.")
+        if self.seconds is not None:
+            seconds = self.seconds
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+                seconds = math.nan
+            if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIME_BUDGET_S):
+                raise ConfigError(
+                    f"The time budget must be a number of seconds above 0 (at most a week): "
+                    f"{self.seconds!r}."
+                )
         for name in self.optimizers:
             self.settings(name)  # a budget too small for a grid fails here, before training
         return self
@@ -88,7 +104,7 @@ class Trial:
     seed: int
     label: str
     row: SummaryRow | None = None
-    epoch_losses: list[float] = field(default_factory=list)  # training loss, epochs 0..n
+    epoch_losses: list[float] = field(default_factory=list)  # training loss, epochs 1..n
     epoch_val_losses: list[float] = field(default_factory=list)
     seconds_to_target: float = math.inf
     steps_per_epoch: int = 0
@@ -188,6 +204,8 @@ class BenchmarkSession:
         )
         if self.spec.epochs is not None:
             config.epochs = self.spec.epochs
+        if self.spec.seconds is not None:
+            config.time_budget_s = float(self.spec.seconds)
         return config
 
     def _train(self, problem, trials: list[Trial], result: BenchmarkResult, engine: str) -> None:

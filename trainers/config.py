@@ -57,6 +57,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "linear")
 # "mlp" is dense layers alone (on the flattened pixels, for images); "cnn" asks for the CNN.
 ARCHITECTURES = ("auto", "mlp", "cnn")
 MAX_EPOCHS = 100_000
+MAX_TIME_BUDGET_S = 7 * 24 * 3600.0  # a week of training
 # How a run spreads over devices: "mirrored" copies the model onto every GPU (or every logical
 # CPU device) and splits each batch between them (tf.distribute.MirroredStrategy).
 DISTRIBUTE = ("none", "mirrored")
@@ -72,6 +73,8 @@ class RunConfig:
     `seed` decides the initial weights and, unless `data_seed` is given, the data too (the
     points of a generated dataset, the validation split, the order of the batches): runs
     repeated over seeds keep one `data_seed`, so they differ only in where they start.
+    `time_budget_s`, if given, ends the run at the first epoch end after that many seconds of
+    training (set-up, tracing and pauses not counted), even if epochs are left.
     """
 
     dataset: str = "moons"
@@ -87,6 +90,7 @@ class RunConfig:
     optimizer: str = "adam"
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     epochs: int = 20
+    time_budget_s: float | None = None
     batch_size: int | str = 32
     schedule: str = "constant"
     schedule_options: dict[str, Any] = field(default_factory=dict)
@@ -121,6 +125,8 @@ class RunConfig:
         if c.data_seed is not None:
             c.data_seed = _integer("data_seed", c.data_seed, 0, 2**31 - 1)
         c.epochs = _integer("epochs", c.epochs, 1, MAX_EPOCHS)
+        if c.time_budget_s is not None:
+            c.time_budget_s = _number("time_budget_s", c.time_budget_s, 0.001, MAX_TIME_BUDGET_S)
         c.hidden_layers = _layers(c.hidden_layers)
         if not isinstance(c.activation, str) or c.activation not in ACTIVATIONS:
             raise ConfigError(

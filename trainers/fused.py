@@ -64,6 +64,8 @@ def fusable(config: RunConfig) -> str | None:
     """Why `config` cannot train in a fused group, or None if it can."""
     if config.distribute != "none":
         return "a run spread over devices trains alone"
+    if config.time_budget_s is not None:
+        return "a run with a time budget trains alone, on its own clock"
     return None
 
 

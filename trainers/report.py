@@ -437,6 +437,7 @@ def spec_record(spec) -> dict:
         "seeds": spec.seed_values,
         "tuning_seed": spec.seed,
         "epochs": spec.epochs,
+        "seconds": spec.seconds,
         "criterion": spec.criterion,
         "seed": spec.seed,
         "engine": spec.engine,

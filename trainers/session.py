@@ -343,6 +343,7 @@ class _Reporter(keras.callbacks.Callback):
         super().__init__()
         self.hold = hold
         self.not_training = 0.0  # seconds paused or drawing the boundary, off the clock
+        self.out_of_time = False  # its time budget ended it before its last epoch
         self.emit = emit
         self.key = key
         self.control = control
@@ -449,6 +450,10 @@ class _Reporter(keras.callbacks.Callback):
         drawing = time.perf_counter()
         self._boundary(epoch + 1)
         self.not_training += time.perf_counter() - drawing
+        budget = self.info.config.time_budget_s
+        if budget is not None and seconds >= budget:
+            self.out_of_time = True
+            self.model.stop_training = True
 
     def finish(self) -> None:
         result = self.result
@@ -482,6 +487,12 @@ class _Reporter(keras.callbacks.Callback):
         else:
             result.status = "completed"
             result.message = f"Completed {result.epochs_done} epochs"
+            planned = self.info.config
+            if self.out_of_time and result.epochs_done < planned.epochs:
+                result.message += (
+                    f" of {planned.epochs}: its time budget of {planned.time_budget_s:g} s of "
+                    f"training ran out"
+                )
 
 
 def train(config: RunConfig, listener: Listener | None = None) -> RunResult:

@@ -13,11 +13,14 @@ writes the folder that `main.py benchmark --out` writes.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -76,9 +79,10 @@ class BenchmarkView(QWidget):
     sig_benchmark_finished = Signal(object)  # the BenchmarkResult, or None
     sig_report_saved = Signal(object)  # the paths written, or [] when the save failed
 
-    def __init__(self, worker, parent=None) -> None:
+    def __init__(self, worker, base_config=None, parent=None) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.base_config = base_config  # the main form's RunConfig, for "its data too"
         self.job: int | None = None
         self.spec = None
         self.result = None
@@ -128,16 +132,41 @@ class BenchmarkView(QWidget):
         self.epochs_spin = named(QSpinBox(), "benchEpochsSpin", "Epochs")
         self.epochs_spin.setRange(1, 500)
         self.epochs_spin.setValue(20)
+        self.seconds_spin = named(QDoubleSpinBox(), "benchSecondsSpin", "Time budget per trial")
+        self.seconds_spin.setRange(0.0, 3600.0)
+        self.seconds_spin.setDecimals(1)
+        self.seconds_spin.setSuffix(" s")
+        self.seconds_spin.setSpecialValueText("none")  # 0: the epochs alone decide
+        self.seconds_spin.setToolTip(
+            "Each trial also ends at the first epoch end past this many seconds of its own "
+            "training. With a budget every trial trains alone, on its own clock."
+        )
+        self.criterion_combo = named(QComboBox(), "criterionCombo", "Best trial by")
+        for criterion in tuning.CRITERIA:
+            self.criterion_combo.addItem(criterion.replace("_", " "), criterion)
+        self.own_check = named(
+            QCheckBox("Main form's data too"),
+            "benchOwnData",
+            "Benchmark the main form's data and model too",
+            tip="Adds a problem made of the side panel's dataset, model and loss (your own file, "
+            "if one is open), with no target loss",
+        )
+        self.own_check.setEnabled(self.base_config is not None)
         for title, box in (("Problems", self.problems_list), ("Optimizers", self.optimizers_list)):
             column = QVBoxLayout()
             column.addWidget(QLabel(title))
             column.addWidget(box)
+            if box is self.problems_list:
+                column.addWidget(self.own_check)
+            column.addStretch(1)  # at the top, beside the form's first rows
             strip.addLayout(column, 1)
         strip.addLayout(form, 1)
         form.addRow("Trials per optimizer", self.trials_spin)
         form.addRow("Search", self.rule_combo)
         form.addRow("Seeds for the best", self.seeds_spin)
         form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Time budget", self.seconds_spin)
+        form.addRow("Best trial by", self.criterion_combo)
         self.run_button = named(QPushButton("Run benchmark"), "runBenchmark", "Run benchmark")
         self.stop_button = named(QPushButton("Stop"), "stopBenchmark", "Stop the benchmark")
         self.save_button = named(QPushButton("Save report..."), "saveReport", "Save report")
@@ -198,14 +227,30 @@ class BenchmarkView(QWidget):
         """The BenchmarkSpec the tab's choices make (a ConfigError says what is missing)."""
         from trainers.benchmark import BenchmarkSpec
 
+        problems = tuning.problems(_ticked(self.problems_list))
+        if self.own_check.isChecked() and self.base_config is not None:
+            problems.append(self.own_problem())
+        seconds = self.seconds_spin.value()
         return BenchmarkSpec(
-            problems=tuning.problems(_ticked(self.problems_list)),
+            problems=problems,
             optimizers=_ticked(self.optimizers_list),
             trials=self.trials_spin.value(),
             rule=self.rule_combo.currentData(),
             seeds=self.seeds_spin.value(),
             epochs=self.epochs_spin.value(),
+            seconds=seconds if seconds > 0 else None,
+            criterion=self.criterion_combo.currentData(),
         ).validate()
+
+    def own_problem(self) -> tuning.Problem:
+        """The main form's dataset, model and loss as a problem (its optimizer is tuned here)."""
+        config = self.base_config()
+        config.hyperparameters = {}
+        config = config.validate()
+        name = Path(config.dataset).stem or config.dataset
+        if name in tuning.SUITE:
+            name = f"{name} (main form)"  # the suite's own has the suite's model and target
+        return tuning.Problem(name, config, None)
 
     @Slot()
     def start(self) -> bool:
@@ -274,8 +319,9 @@ class BenchmarkView(QWidget):
         set_title(self.live_plot, title)
 
     def _problem_of(self, config) -> str:
+        same = ("dataset", "hidden_layers", "architecture", "model_path", "loss", "batch_size")
         for problem in self.spec.problems:
-            if problem.config.dataset == config.dataset:
+            if all(getattr(problem.config, k) == getattr(config, k) for k in same):
                 return problem.name
         return str(config.dataset)
 

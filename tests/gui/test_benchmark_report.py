@@ -142,6 +142,7 @@ def test_each_figure_draws_exactly_its_numbers(written, qtbot):
         (["--space", "adam.beta_1=2:3"], "beta_1"),
         (["--target-loss", "moons=abc"], "PROBLEM=X"),
         (["--trials", "0"], "at least 1"),
+        (["--seconds", "-1"], "time budget must be a number of seconds above 0"),
     ],
 )
 def test_bad_flags_exit_2_with_a_message_and_nothing_written(tmp_path, capsys, flags, words):

@@ -94,3 +94,32 @@ def test_a_benchmark_without_optimizers_says_so_and_asks_for_nothing(qtbot, wind
     assert not view.start()
     assert "at least one optimizer" in view.status_label.text()
     assert view.job is None and not window.worker.busy
+
+
+def test_the_main_forms_data_a_criterion_and_a_time_budget_go_into_the_benchmark(
+    qtbot, window, tmp_path
+):
+    """The user's own file, opened in the side panel, becomes a problem of its own (with the
+    panel's model and loss, its optimizer left to the tuning); the criterion and the time
+    budget chosen are the spec's. A budget of 0 is none."""
+    rng = np.random.default_rng(3)
+    path = tmp_path / "mine.npz"
+    np.savez(path, x=rng.normal(size=(80, 3)), y=rng.normal(size=80))
+    window.open_dataset_file(str(path))
+    qtbot.waitUntil(lambda: window.build_config().dataset == str(path), timeout=30_000)
+    view = window.benchmark_view
+    tick(view.problems_list, {"moons"})
+    tick(view.optimizers_list, {"sgd", "adam"})
+    view.own_check.setChecked(True)
+    view.criterion_combo.setCurrentIndex(view.criterion_combo.findData("best_val_loss"))
+    view.seconds_spin.setValue(2.5)
+    spec = view.planned_spec()
+    assert [p.name for p in spec.problems] == ["moons", "mine"]
+    own = spec.problems[1]
+    assert own.config.dataset == str(path) and own.target is None
+    assert own.config.hyperparameters == {}
+    assert spec.criterion == "best_val_loss" and spec.seconds == 2.5
+    view.seconds_spin.setValue(0)
+    view.own_check.setChecked(False)
+    spec = view.planned_spec()
+    assert spec.seconds is None and [p.name for p in spec.problems] == ["moons"]

@@ -13,6 +13,7 @@ import pytest
 from trainers import tuning
 from trainers.benchmark import BenchmarkSession, BenchmarkSpec
 from trainers.config import RunConfig
+from trainers.errors import ConfigError
 from trainers.events import JobFinished
 
 
@@ -119,3 +120,28 @@ def test_tuned_momentum_is_not_worse_than_tuned_sgd_when_its_space_holds_sgds(qu
     sgd, momentum = interval("sgd"), interval("momentum")
     assert math.isfinite(sgd[0]) and math.isfinite(momentum[0])
     assert momentum[0] <= sgd[2], (momentum, sgd)
+
+
+def test_a_time_budget_ends_every_trial_on_its_own_clock(quadratic):
+    """With `seconds`, each trial trains alone and stops at the first epoch end past the
+    budget, though thousands of epochs were planned."""
+    budget = 0.3
+    timed = dataclasses.replace(
+        quadratic, config=dataclasses.replace(quadratic.config, epochs=5_000)
+    )
+    result = BenchmarkSession(spec(timed, trials=2, seeds=1, seconds=budget), lambda e: None).run()
+    assert len(result.trials) == 6
+    assert all(trial.clock == "own" for trial in result.trials)
+    completed = [t for t in result.trials if t.row.status == "completed"]
+    assert len(completed) >= 4  # a rate at the top of SGD's range may diverge
+    for trial in completed:
+        assert 1 < trial.row.epochs_done < 5_000
+        assert trial.row.wall_time_s >= budget
+        assert len(trial.epoch_losses) == trial.row.epochs_done
+    assert all("alone" in note or "sequential" in note for note in result.engine_notes)
+
+
+@pytest.mark.parametrize("seconds", [0, -2, float("inf"), "1"])
+def test_a_time_budget_must_be_a_positive_number_of_seconds(quadratic, seconds):
+    with pytest.raises(ConfigError, match="time budget"):
+        spec(quadratic, seconds=seconds).validate()

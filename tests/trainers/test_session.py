@@ -211,6 +211,24 @@ def test_time_paused_is_not_training_time():
     assert times[2] - times[1] < pause_s / 2
 
 
+def test_a_time_budget_ends_the_run_at_the_first_epoch_end_past_it():
+    budget = 0.4
+    config = RunConfig(dataset="moons", epochs=10_000, batch_size=8, time_budget_s=budget)
+    result = TrainingSession(config).run()
+    times = result.epoch_times
+    assert result.status == "completed"
+    assert 1 < result.epochs_done < 10_000 and len(times) == result.epochs_done
+    assert times[-2] < budget <= times[-1]  # not one epoch more, not one less
+    assert len(result.history["loss"]) == result.epochs_done
+    assert "time budget of 0.4 s" in result.message and "of 10000" in result.message
+
+
+@pytest.mark.parametrize("budget", [0, -1.0, float("nan"), "soon", True])
+def test_a_time_budget_that_is_not_a_positive_number_is_refused(budget):
+    with pytest.raises(ConfigError, match="time_budget_s"):
+        RunConfig(time_budget_s=budget).validate()
+
+
 def test_the_training_step_is_traced_before_the_training_clock_starts(monkeypatch):
     """Tracing (a second or more) is done before `Started`, after which the clock runs: no
     train or test step is traced again during training, short last batches and validation

@@ -83,6 +83,7 @@ def spec_from_args(args: argparse.Namespace):
         rule=args.search,
         seeds=args.seeds,
         epochs=args.epochs,
+        seconds=args.seconds,
         criterion=args.criterion,
         seed=args.seed if args.seed is not None else 0,
         engine=args.engine,

@@ -208,6 +208,14 @@ def add_benchmark_parser(commands) -> None:
     )
     bench.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds per best setting")
     bench.add_argument(
+        "--seconds",
+        type=float,
+        metavar="S",
+        help="a time budget: each trial also ends at the first epoch end past S seconds of its "
+        "own training (set-up and tracing not counted); every trial then trains alone, on its "
+        "own clock",
+    )
+    bench.add_argument(
         "--target-loss",
         action="append",
         default=[],
