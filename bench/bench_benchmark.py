@@ -91,10 +91,14 @@ def run(folder) -> dict:
         notes=[
             f"from the window, the slowest tick was {late['max_ms']:.0f} ms late (p99 "
             f"{late['p99_ms']:.1f} ms); 2026-12-03: one such tick of 725-840 ms in each of "
-            "three runs, a full garbage collection on the UI thread (gui/worker/collector.py) "
-            "freeing a finished job's models and traced graphs: 107k objects, 0.28 s, after a "
-            "job of 8 small trainings. Next: free the engine's garbage on the engine thread, "
-            "keeping every Qt object it holds for the UI thread to free"
+            "three runs, a full garbage collection on the UI thread (gui/worker/collector.py). "
+            "It freed 247k objects in 782 ms: the traced graphs and variables of the parts done "
+            "so far, kept until the generation-2 threshold (freed on another thread it would "
+            "still hold the GIL). Since the second session of 2026-12-03 a benchmark drops "
+            "each run's model once trained and the window collects after each run or fused "
+            "group (`CompareSession(keep_models=False, on_trained=...)`): 26-70 ms per rerun, "
+            "~220 ms per fused tuning group of 32 (75k objects), max 300 ms from 800 (3 "
+            "problems). What is left is the fused group's garbage, which comes all at once"
         ],
     )
 

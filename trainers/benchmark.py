@@ -150,8 +150,13 @@ class BenchmarkSession:
         *,
         key: RunKey | None = None,
         control: JobControl | None = None,
+        on_part_done=None,
     ):
+        """`on_part_done()`, if given, is called after each run or fused group has trained and
+        its model and traced steps are dropped (a benchmark keeps only the curves): the window
+        then frees them a part at a time, rather than all the job's at once."""
         self.spec = spec.validate()
+        self.on_part_done = on_part_done
         self.listener = listener or ignore
         self.key = (key or RunKey()).of_job()
         self.control = control or JobControl()
@@ -227,8 +232,16 @@ class BenchmarkSession:
             key=self.key,
             control=self.control,
             engine=engine,
+            keep_models=False,
+            on_trained=self.on_part_done,
         )
         rows = session.run()
+        self._read(session, problem, trials, rows, result, engine)
+
+    def _read(
+        self, session, problem, trials: list[Trial], rows, result: BenchmarkResult, engine: str
+    ) -> None:
+        """What the trials of `session` did, into `trials` and `result`."""
         phase = trials[0].phase if trials else ""
         note = session.engine_note
         if phase == "seed" and engine == "sequential":

@@ -57,10 +57,17 @@ class CompareSession:
         key: RunKey | None = None,
         control: JobControl | None = None,
         engine: str = "auto",
+        keep_models: bool = True,
+        on_trained=None,
     ):
+        """`keep_models=False` drops each run's model once it has trained (its results keep
+        the curves); `on_trained()`, if given, is called after each run or fused group, when
+        what it traced and built is no longer referenced here."""
         if engine not in ENGINES:
             raise ConfigError(f"Unknown engine {engine!r}: use one of {', '.join(ENGINES)}.")
         self.engine = engine
+        self.keep_models = keep_models
+        self.on_trained = on_trained
         # Which engine trained the job and why, for the CLI, the window and the job's record.
         self.engine_used = "sequential"
         self.engine_note = "sequential: one run after another"
@@ -93,6 +100,12 @@ class CompareSession:
                 done[index] = self._train(index, label, config, len(checked))
             else:
                 done.update(zip(members, self._train_fused(members, checked), strict=True))
+            if not self.keep_models:
+                for index in members:
+                    if index in done:
+                        done[index].model = None
+            if self.on_trained is not None:
+                self.on_trained()
         if self._slower and not self._fused_trained:
             self.engine_used = "sequential"
             self.engine_note = (

@@ -60,6 +60,9 @@ class WorkerSignals(QObject):
     """A dataset description: dict with summary, task, n_classes, columns; or error."""
     sig_saved = Signal(str, str)
     """A run was saved: the folder, and an error message ('' when all went well)."""
+    sig_collect = Signal()
+    """A part of a job has ended and dropped its models: collect the garbage now (the GUI
+    thread's collector does, a part at a time rather than all the job's at once)."""
     sig_benchmark = Signal(int, object)
     """A benchmark job ended: its job number and its `trainers.report.Report` (built here, off
     the UI thread: its bootstrap intervals take a second), whose `result` is the
@@ -345,7 +348,9 @@ class TrainingWorker(WorkerSignals):
         recording, listener = self._job_listener()
         built = None
         try:
-            result = BenchmarkSession(spec, listener, key=key, control=control).run()
+            result = BenchmarkSession(
+                spec, listener, key=key, control=control, on_part_done=self.sig_collect.emit
+            ).run()
             from trainers import report
 
             built = report.build(result)
@@ -407,7 +412,7 @@ class EngineThread(QThread):
         self.native_id: int | None = None  # the operating system's id, once it runs
         self.setObjectName("trainingThread")
         # Garbage cycles may hold widgets; they must be collected here, never on this thread.
-        collector.install()
+        worker.sig_collect.connect(collector.install().collect_all)
         # While the engine thread runs Python (building models, tracing a step), the GUI thread
         # waits up to the switch interval for the GIL each time it enters Python, many times in
         # one paint. Row 10 of `make bench` (the window while 32 runs set up and train): p99

@@ -381,3 +381,37 @@ def test_a_bad_run_is_refused_by_label_before_anything_trains(bad, error, words)
 def test_nothing_to_compare_is_refused():
     with pytest.raises(ConfigError, match="Nothing to compare"):
         CompareSession([]).run()
+
+
+@pytest.mark.parametrize("engine", ["sequential", "fused"])
+def test_without_models_kept_each_run_is_freed_as_soon_as_it_has_trained(engine):
+    """What a benchmark asks: each run's (or fused group's) model and traced steps are no
+    longer referenced once `on_trained` is called, so they can be freed a part at a time."""
+    import gc
+    import weakref
+
+    models: list[weakref.ref] = []
+    calls: list[int] = []
+
+    def listener(event):
+        if isinstance(event, Finished) and event.result.model is not None:
+            models.append(weakref.ref(event.result.model))
+
+    def on_trained():
+        gc.collect()
+        calls.append(sum(ref() is not None for ref in models))
+
+    runs = [
+        (f"seed {seed}", RunConfig("moons", epochs=2, hidden_layers=(4,), seed=seed, data_seed=0))
+        for seed in range(3)
+    ]
+    session = CompareSession(
+        runs, listener, engine=engine, keep_models=False, on_trained=on_trained
+    )
+    rows = session.run()
+    assert [row.status for row in rows] == ["completed"] * 3
+    assert session.engine_used == engine
+    assert len(models) == 3
+    assert calls == ([0, 0, 0] if engine == "sequential" else [0])  # none left alive
+    assert all(result.model is None for _label, result in session.results)
+    assert all(len(result.history["loss"]) == 2 for _label, result in session.results)
