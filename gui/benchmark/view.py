@@ -262,7 +262,11 @@ class BenchmarkView(QWidget):
         try:
             spec = self.planned_spec()
         except DescentError as exc:
-            self.status_label.setText(f"{exc} Tick at least one of each, then Run.")
+            missing = not _ticked(self.optimizers_list) or not (
+                _ticked(self.problems_list) or self.own_check.isChecked()
+            )
+            hint = " Tick at least one of each, then Run." if missing else ""
+            self.status_label.setText(f"{exc}{hint}")
             return False
         job = self.worker.request_benchmark(spec)
         if job is None:

@@ -382,8 +382,10 @@ class RacePlots(QWidget):
             return
         values = np.concatenate([item.yData for item in shown])
         self._fitted_at[plot] = fit_loss_axis(widget, values, self._fitted_at[plot])
-        if plot == "time":
-            seconds = max(float(np.nanmax(item.xData)) for item in shown)
+        xs = np.concatenate([item.xData for item in shown])
+        xs = xs[np.isfinite(xs)]
+        if plot == "time" and len(xs):
+            seconds = float(xs.max())
             projected = max(self._projected_seconds(), seconds)
             spanned = self._seconds_spanned
             # Refit when a point is past the span, or the span is far more than the projection.

@@ -72,10 +72,13 @@ def test_a_file_dataset_and_its_loss_are_filled_before_the_engine_knows_the_task
 
 
 def test_settings_the_form_cannot_hold_are_named(panel):
-    config = RunConfig(schedule="step", schedule_options={"factor": 0.5}, jit_compile=True)
+    config = RunConfig(
+        schedule="step", schedule_options={"factor": 0.5}, jit_compile=True, time_budget_s=30
+    )
     notes = fill_panel(panel, config)
     assert any("factor = 0.5" in note for note in notes)
     assert any("jit_compile" in note for note in notes)
+    assert any("time_budget_s = 30" in note for note in notes)
 
 
 def test_a_bad_config_or_a_missing_file_leaves_the_panel_as_it_was(panel, tmp_path):
