@@ -145,7 +145,7 @@ ANALYSIS = {
         "Training: ~25 ticks 20-40 ms late, each mostly a plot's paint (4-6 ms alone on an "
         "idle core, 2.5 px lines; 1 px lines paint in 1 ms) slowed by the engine's threads "
         "on the other core, plus GIL waits. Then (2026-12-03, second session; met, p99 "
-        "12.7-19.8 ms over 14 runs): the engine thread, and TensorFlow's pools it starts, run "
+        "12.7-18.7 ms over 8 runs with the final settings): the engine thread, and TensorFlow's pools it starts, run "
         "10 steps of niceness below the GUI thread; the window sets the GIL switch interval to "
         "0.2 ms (1 ms: p99 18-21 ms; 0.2 ms: 15-18 ms; the set-up's tracing ticks over 20 ms "
         "went from 5-8 to 1-2); the epoch and time plots fit their axes at most once a second "
