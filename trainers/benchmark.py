@@ -23,7 +23,7 @@ import numpy as np
 
 from trainers import catalog, tuning
 from trainers.compare import CompareSession
-from trainers.config import MAX_TIME_BUDGET_S
+from trainers.config import MAX_TIME_BUDGET_S, MIN_TIME_BUDGET_S
 from trainers.control import JobControl
 from trainers.errors import ConfigError
 from trainers.events import JobFinished, RunKey, Status, ignore
@@ -73,10 +73,11 @@ class BenchmarkSpec:
             seconds = self.seconds
             if isinstance(seconds, bool) or not isinstance(seconds, int | float):
                 seconds = math.nan
-            if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIME_BUDGET_S):
+            # The runs' own range (`RunConfig.time_budget_s`), said before any trains.
+            if not (math.isfinite(seconds) and MIN_TIME_BUDGET_S <= seconds <= MAX_TIME_BUDGET_S):
                 raise ConfigError(
-                    f"The time budget must be a number of seconds above 0 (at most a week): "
-                    f"{self.seconds!r}."
+                    f"The time budget must be a number of seconds above 0 (from "
+                    f"{MIN_TIME_BUDGET_S:g} s to a week): {self.seconds!r}."
                 )
         for name in self.optimizers:
             self.settings(name)  # a budget too small for a grid fails here, before training

@@ -57,6 +57,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "linear")
 # "mlp" is dense layers alone (on the flattened pixels, for images); "cnn" asks for the CNN.
 ARCHITECTURES = ("auto", "mlp", "cnn")
 MAX_EPOCHS = 100_000
+MIN_TIME_BUDGET_S = 0.001  # a millisecond: less is a typo, not a budget
 MAX_TIME_BUDGET_S = 7 * 24 * 3600.0  # a week of training
 # How a run spreads over devices: "mirrored" copies the model onto every GPU (or every logical
 # CPU device) and splits each batch between them (tf.distribute.MirroredStrategy).
@@ -126,7 +127,9 @@ class RunConfig:
             c.data_seed = _integer("data_seed", c.data_seed, 0, 2**31 - 1)
         c.epochs = _integer("epochs", c.epochs, 1, MAX_EPOCHS)
         if c.time_budget_s is not None:
-            c.time_budget_s = _number("time_budget_s", c.time_budget_s, 0.001, MAX_TIME_BUDGET_S)
+            c.time_budget_s = _number(
+                "time_budget_s", c.time_budget_s, MIN_TIME_BUDGET_S, MAX_TIME_BUDGET_S
+            )
         c.hidden_layers = _layers(c.hidden_layers)
         if not isinstance(c.activation, str) or c.activation not in ACTIVATIONS:
             raise ConfigError(
