@@ -150,6 +150,10 @@ class FigureWriter(QObject):
         except TrainingError as exc:
             self._fail(exc)
             return
+        if self._failed:
+            # figure_svg lets the event loop run (to lay the plot out): a write's error can
+            # arrive meanwhile, and then the pool is shut and nothing more is written.
+            return
         self._pool.submit(self._write, figure.name, svg, size)
         QTimer.singleShot(0, self._next)
 

@@ -66,3 +66,32 @@ def test_no_figures_is_done_at_once(qtbot, tmp_path):
     with qtbot.waitSignal(writer.sig_done, timeout=5_000) as done:
         writer.start()
     assert done.args == [{}]
+
+
+def test_an_error_that_arrives_while_a_figure_is_drawn_stops_it_cleanly(
+    qtbot, tmp_path, monkeypatch
+):
+    """Drawing a figure lets the event loop run; the first write's error arriving then (as
+    it may on a slow disk) ends the job with the message, and nothing is submitted after."""
+    import gui.report_figures as report_figures
+
+    blocked = tmp_path / "plots"
+    blocked.write_text("a file where the folder would go")
+    writer = FigureWriter(figures(), blocked)
+    real = report_figures.figure_svg
+    drawn = []
+
+    def drawn_while_the_error_arrives(figure):
+        made = real(figure)
+        drawn.append(figure.name)
+        if len(drawn) == 2:  # the first figure's write fails while the second is drawn
+            qtbot.waitUntil(lambda: writer._failed, timeout=30_000)
+        return made
+
+    monkeypatch.setattr(report_figures, "figure_svg", drawn_while_the_error_arrives)
+    with qtbot.waitSignal(writer.sig_done, timeout=60_000) as done:
+        writer.start()
+    (error,) = done.args
+    assert isinstance(error, TrainingError) and str(blocked) in str(error)
+    qtbot.wait(50)  # a stray turn of _next would raise in the event loop here
+    assert drawn == ["figure_0", "figure_1"]
