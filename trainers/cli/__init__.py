@@ -73,6 +73,10 @@ def main(
             return cmd_compare(args)
         if args.command == "benchmark":
             return cmd_benchmark(args, draw_figures)
+        if args.command == "lr-find":
+            from trainers.cli.lr_find import cmd_lr_find
+
+            return cmd_lr_find(args, draw_figures)
         if args.command == "runs":
             return cmd_runs(args)
     except DescentError as exc:

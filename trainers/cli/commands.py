@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "train": "train one run headless",
     "compare": "train several runs from the same initial weights and compare them",
     "benchmark": "compare optimizers fairly: each tuned with the same budget, rerun over seeds",
+    "lr-find": "learning-rate range test: the loss as the rate grows, and suggested rates",
     "runs": "list recorded runs; show, rename, tag or delete one",
     "help": "print this help, or a command's (`help train`)",
 }

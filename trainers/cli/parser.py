@@ -43,6 +43,8 @@ EXAMPLES = {
     "benchmark": "main.py benchmark --out runs/bench; main.py benchmark --problems moons,digits "
     "--optimizers sgd,momentum,adam --trials 6 --search random --seeds 5 --space "
     "momentum.momentum=0,0.9 --out runs/bench2",
+    "lr-find": "main.py lr-find --dataset digits --optimizer adam --out runs/lr; main.py "
+    "lr-find --dataset moons --optimizer sgd --seeds 3 --steps 300 --out runs/lr-sgd",
     "runs": "main.py runs; main.py runs show 3; main.py runs tag 3 keep",
     "help": "main.py help train",
 }
@@ -160,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         out_required=True,
     )
     add_benchmark_parser(commands)
+    add_lr_find_parser(commands)
     add_runs_parser(commands)
     helping = _command(commands, "help")
     helping.add_argument("topic", nargs="?", help="a command whose help to print")
@@ -170,6 +173,50 @@ RUNS_DIR_HELP = (
     "folder of the run library (runs.sqlite); default: $DESCENT_RUNS_DIR, else your user "
     "data folder"
 )
+
+
+def add_lr_find_parser(commands) -> None:
+    from trainers import lr_find
+
+    finder = _command(
+        commands,
+        "lr-find",
+        description="From the run's initial weights, train one batch per step with the rate "
+        "growing exponentially from --min-rate to --max-rate, until the loss is not finite or "
+        "its smoothed value exceeds 4x its best. The weights and optimizer state are put back "
+        "after. Three rules suggest a rate (see ../shared/EQUATIONS.md, Instruments): steepest "
+        "fall, minimum / 10, valley. The run's own schedule is left out while testing.",
+    )
+    add_run_arguments(finder)
+    finder.add_argument(
+        "--min-rate", type=float, default=lr_find.ETA_MIN, metavar="X", help="first rate (1e-7)"
+    )
+    finder.add_argument(
+        "--max-rate", type=float, default=lr_find.ETA_MAX, metavar="X", help="last rate (10)"
+    )
+    finder.add_argument(
+        "--steps",
+        type=int,
+        default=lr_find.STEPS,
+        metavar="N",
+        help=f"steps from the first rate to the last ({lr_find.MIN_STEPS}-{lr_find.MAX_STEPS}; "
+        f"default {lr_find.STEPS})",
+    )
+    finder.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="test N initial weights (seeds --seed, --seed+1, ...) together; the suggestions "
+        "come from the median curve, the picture shows the band (default 1)",
+    )
+    finder.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for range_test.csv, range_test.json, range_test.png and range_test.svg",
+    )
+    finder.add_argument("--quiet", action="store_true", help="print only the files written")
 
 
 def add_benchmark_parser(commands) -> None:
