@@ -183,6 +183,7 @@ class CompareSession:
             measure=self.engine == "auto",
         )
         results = group.run()
+        group.release(self.on_trained)
         if group.timing is not None:
             measured = group.timing.describe()
             if group.slower:

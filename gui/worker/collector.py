@@ -47,12 +47,18 @@ class GuiThreadCollector(QObject):
                 self.collections += 1
                 return
 
-    def collect_all(self) -> None:
+    def collect_all(self, done=None) -> None:
         """A full collection now: the engine says a part of its job has just dropped its
-        models. Freed a part at a time, a benchmark's garbage costs the window ~0.2 s stalls
-        instead of one of 0.8 s when the thresholds are next crossed (row 11 of `make bench`)."""
-        gc.collect()
-        self.collections += 1
+        models, or a piece of what it traced (`trainers.fused.FusedGroup.release`). Freed a
+        piece at a time, a benchmark's garbage costs the window stalls of tens of ms instead
+        of one of 0.8 s when the thresholds are next crossed (row 11 of `make bench`).
+        `done`, a `threading.Event` the engine waits on, is set after."""
+        try:
+            gc.collect()
+            self.collections += 1
+        finally:
+            if done is not None:
+                done.set()
 
     def stop(self) -> None:
         self._timer.stop()

@@ -46,6 +46,8 @@ ENGINE_NICENESS = 10
 """How many steps of niceness below the GUI thread the engine thread and its pools run."""
 GIL_SWITCH_INTERVAL_S = 0.0002
 """How long a thread holds the GIL while another waits for it (Python's default: 5 ms)."""
+COLLECT_WAIT_S = 1.0
+"""The longest the engine waits for the GUI thread to collect a part's garbage."""
 
 
 class WorkerSignals(QObject):
@@ -60,9 +62,10 @@ class WorkerSignals(QObject):
     """A dataset description: dict with summary, task, n_classes, columns; or error."""
     sig_saved = Signal(str, str)
     """A run was saved: the folder, and an error message ('' when all went well)."""
-    sig_collect = Signal()
-    """A part of a job has ended and dropped its models: collect the garbage now (the GUI
-    thread's collector does, a part at a time rather than all the job's at once)."""
+    sig_collect = Signal(object)
+    """A part of a job has ended and dropped its models (or a piece of what it traced):
+    collect the garbage now (the GUI thread's collector does, a part at a time rather than
+    all the job's at once), then set the argument, a `threading.Event` the engine waits on."""
     sig_benchmark = Signal(int, object)
     """A benchmark job ended: its job number and its `trainers.report.Report` (built here, off
     the UI thread: its bootstrap intervals take a second), whose `result` is the
@@ -86,6 +89,8 @@ class TrainingWorker(WorkerSignals):
         self._recorded = None  # (RunResult, RunRecorder) of the last run, to note a saved model
         self._relay = EventRelay(self.sig_events.emit)
         self.ready = False  # True once the engine is imported (sig_ready has been sent)
+        # Set by EngineThread, which connects sig_collect to the GUI thread's collector.
+        self.collects_on_gui = False
 
     # ------------------------------------------------------------------- requests, any thread
     def request_run(self, config) -> int | None:
@@ -349,7 +354,11 @@ class TrainingWorker(WorkerSignals):
         built = None
         try:
             result = BenchmarkSession(
-                spec, listener, key=key, control=control, on_part_done=self.sig_collect.emit
+                spec,
+                listener,
+                key=key,
+                control=control,
+                on_part_done=lambda: self._collect_part(control),
             ).run()
             from trainers import report
 
@@ -361,6 +370,20 @@ class TrainingWorker(WorkerSignals):
             self._done()
             self._relay.flush()  # every event of the job goes out before its result
             self.sig_benchmark.emit(key.job, built)
+
+    def _collect_part(self, control: JobControl) -> None:
+        """Have the GUI thread collect the garbage a part of the job has just left, and wait
+        until it has (at most COLLECT_WAIT_S, less once the job is stopped): the next piece
+        is dropped only after, so each collection frees one piece, not several at once."""
+        if not self.collects_on_gui:
+            return
+        collected = threading.Event()
+        self.sig_collect.emit(collected)
+        waited = 0.0
+        while not collected.wait(0.05) and not control.stop_requested:
+            waited += 0.05
+            if waited >= COLLECT_WAIT_S:
+                break
 
     def _save_run(self, result, folder: str) -> None:
         """Write a finished run (curves, config, model) into `folder`."""
@@ -413,6 +436,7 @@ class EngineThread(QThread):
         self.setObjectName("trainingThread")
         # Garbage cycles may hold widgets; they must be collected here, never on this thread.
         worker.sig_collect.connect(collector.install().collect_all)
+        worker.collects_on_gui = True
         # While the engine thread runs Python (building models, tracing a step), the GUI thread
         # waits up to the switch interval for the GIL each time it enters Python, many times in
         # one paint. Row 10 of `make bench` (the window while 32 runs set up and train): p99

@@ -57,3 +57,29 @@ def test_install_refuses_a_thread_other_than_the_gui_thread(qtbot):
     thread.start()
     thread.join()
     assert errors and "GUI thread" in errors[0]
+
+
+def test_the_engine_waits_for_each_part_to_be_collected_on_the_gui_thread(qtbot):
+    """A part's garbage dropped on the engine thread is freed on the GUI thread before the
+    engine goes on to drop the next piece (`TrainingWorker._collect_part`)."""
+    from gui.worker.engine import TrainingWorker
+    from trainers.control import JobControl
+
+    worker = TrainingWorker()
+    worker.sig_collect.connect(collector.install().collect_all)
+    worker.collects_on_gui = True
+    _Cycle.died_on.clear()
+    seen_after_each_part: list[int] = []
+
+    def engine() -> None:
+        for _part in range(3):
+            for _ in range(100):
+                _Cycle()
+            worker._collect_part(JobControl())
+            seen_after_each_part.append(len(_Cycle.died_on))
+
+    thread = threading.Thread(target=engine, name="engine")
+    thread.start()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10_000)
+    assert seen_after_each_part == [100, 200, 300]
+    assert set(_Cycle.died_on) == {threading.main_thread().name}
