@@ -98,7 +98,11 @@ def run(folder) -> dict:
             "each run's model once trained and the window collects after each run or fused "
             "group (`CompareSession(keep_models=False, on_trained=...)`): 26-70 ms per rerun, "
             "~220 ms per fused tuning group of 32 (75k objects), max 300 ms from 800 (3 "
-            "problems). What is left is the fused group's garbage, which comes all at once"
+            "problems). Since 2026-12-03's third session a fused group's traced functions are "
+            "freed a piece at a time, the engine waiting for each collection "
+            "(`FusedGroup.release`): 4.6k, 25k and 39k objects, the window's collections "
+            "at most 100-135 ms. What is left: those pieces, and a generation-1 collection "
+            "of ~0.2 s at the job's start while the engine thread holds the GIL"
         ],
     )
 

@@ -34,6 +34,7 @@ SCRIPTS = (
     (9, "105 members vs one run", "bench_fused_grid.py"),
     (10, "the window while 32 runs train together", "bench_fused_window.py"),
     (11, "a fair benchmark in minutes", "bench_benchmark.py"),
+    (12, "the range test's rate against a grid search", "bench_lr_find.py"),
 )
 REPORT = bench.ROOT / "docs" / "performance.md"
 ROW_TIMEOUT_S = 420
