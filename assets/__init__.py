@@ -14,6 +14,10 @@ that `QTextDocument.setMarkdown` renders: `###` headings, paragraphs, bullets, `
 inline code. The equation and the defaults are not written there: `explanation` inserts them from
 the catalog entry, so they cannot drift from what the engine runs."""
 
+INSTRUMENTS_DIR = ASSETS / "instruments"
+"""One `<name>.md` per instrument of the window (the learning-rate range test, ...): what it
+does, how to read it and its pitfalls, in the same Markdown subset."""
+
 FENCE = "```"
 RULE_HEADINGS = {"optimizer": "Update rule", "loss": "Formula"}
 """The section of a page that shows the entry's equation, by kind of entry."""
@@ -111,3 +115,11 @@ def _value_text(value) -> str:
         # repr writes 1e-07 and 1e+16; the pages write 1e-7 and 1e16.
         return f"{mantissa}e{int(exponent)}" if e else mantissa
     return str(value)
+
+
+def instrument_page(name: str) -> str:
+    """The page of instrument `name` ("lr_range_test"); ValueError listing the known ones."""
+    known = sorted(path.stem for path in INSTRUMENTS_DIR.glob("*.md"))
+    if name not in known:  # also keeps names like "../x" from reaching the file system
+        raise ValueError(f"No page for the instrument {name!r}. Known: {', '.join(known)}.")
+    return (INSTRUMENTS_DIR / f"{name}.md").read_text(encoding="utf-8")

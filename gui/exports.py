@@ -58,12 +58,16 @@ def paper_style(plot, title: str, xlabel: str, ylabel: str) -> None:
     plot.showGrid(x=True, y=True, alpha=0.2)
 
 
-def paper_legend(plot) -> None:
-    """An exported plot's legend, top right, on a nearly opaque white."""
+def paper_legend(plot, corner: str = "top-right") -> None:
+    """An exported plot's legend, in `corner` ("top-right" or "top-left"), on a nearly
+    opaque white."""
     brush = QColor(BACKGROUND)
     brush.setAlpha(210)
     legend = plot.addLegend(brush=brush, labelTextColor=FOREGROUND)
-    legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 10))
+    if corner == "top-left":
+        legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(10, 10))
+    else:
+        legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 10))
 
 
 def curves_figure(result, *, smoothing: float = 0.9, log_loss: bool = False):

@@ -196,6 +196,13 @@ class MainWindow(QMainWindow):
         self.benchmark_view.sig_benchmark_started.connect(lambda: self._set_comparing(True))
         self.benchmark_view.sig_benchmark_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.benchmark_view, "Benchmark")
+        from gui.lr_find import RangeTestView
+
+        self.range_view = RangeTestView(self.worker, self.build_config)
+        self.range_view.sig_test_started.connect(lambda: self._set_comparing(True))
+        self.range_view.sig_test_finished.connect(self._on_range_test_finished)
+        self.range_view.sig_use_rate.connect(self.use_learning_rate)
+        self.view_tabs.addTab(self.range_view, "Learning rate")
         # Made when first shown: its path worker loads TensorFlow on a thread of its own.
         self.surface_tab = named(column(), "surfaceTab", "Loss surfaces")
         self.view_tabs.addTab(self.surface_tab, "Loss surfaces")
@@ -300,6 +307,16 @@ class MainWindow(QMainWindow):
     def build_config(self) -> RunConfig:
         """The RunConfig the side panel describes (not yet validated)."""
         return self.panel.build_config()
+
+    def _on_range_test_finished(self, test) -> None:
+        self._set_comparing(False)
+        self.show_status("Range test done" if test is not None else "Range test did not run")
+
+    @Slot(float)
+    def use_learning_rate(self, rate: float) -> None:
+        """Put `rate` into the side panel's learning rate (the range test's suggestion)."""
+        self.panel.optimizer_form.set_values({"learning_rate": rate})
+        self.show_status(f"Learning rate set to {rate:.3g}")
 
     def select_dataset(self, name: str) -> bool:
         """Select a built-in dataset by name or a file already opened; True when found."""

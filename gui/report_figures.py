@@ -43,7 +43,7 @@ def figure_widget(figure):
     widget.setMinimumSize(200, 150)  # in the window's layout it takes the room there is
     plot = widget.getPlotItem()
     paper_style(plot, figure.title, figure.xlabel, figure.ylabel)
-    paper_legend(plot)
+    paper_legend(plot, figure.legend)
     # Log scales first: an item added after takes them at once, and a shade made from its
     # edges once they are on the plot follows their drawn (logged) values.
     plot.setLogMode(x=figure.log_x, y=figure.log_y)

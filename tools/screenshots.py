@@ -164,8 +164,15 @@ def sized_screenshots(folder: Path) -> list[Path]:
     wait_for(view.sig_paths_ready, 120)
     for _ in range(300):
         view.step(1)
+    # The range test of Adam on digits over 3 seeds, on its own tab.
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("adam"))
+    finder = tabs["learning_rate"] = window.range_view
+    window.view_tabs.setCurrentWidget(finder)
+    finder.seeds_spin.setValue(3)
+    finder.start()
+    wait_for(finder.sig_test_finished, 300)
     tabs["runs"] = window.runs_view
-    grab_all(["compare", "surfaces", "runs"])
+    grab_all(["compare", "surfaces", "learning_rate", "runs"])
     window.close()
     return written
 

@@ -143,6 +143,16 @@ class Steps(Event):
 
 
 @dataclass(frozen=True)
+class RangeSteps(Event):
+    """New steps of a learning-rate range test (`trainers.lr_find`): their indices (0-based),
+    rates, and losses (one row per step, one column per seed; NaN once a seed has stopped)."""
+
+    steps: np.ndarray
+    rates: np.ndarray
+    losses: np.ndarray
+
+
+@dataclass(frozen=True)
 class EpochEnded(Event):
     """Epoch `epoch` (1-based) ended: loss, val_loss and the metric, training and validation,
     `seconds` of training after the run's first update: validation included; set-up, the

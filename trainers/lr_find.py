@@ -148,9 +148,9 @@ class RangeTest:
         return [curve.seed for curve in self.curves]
 
     def band(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(rates, median, low, high) of the smoothed loss over seeds, at each step that
-        every seed reached (the shortest curve's steps)."""
-        shortest = min(len(curve.smoothed) for curve in self.curves)
+        """(rates, median, low, high) of the smoothed loss over seeds, at each step where
+        every seed's is a number (a diverged seed's last step has none)."""
+        shortest = min(int(np.isfinite(curve.smoothed).sum()) for curve in self.curves)
         stack = np.stack([curve.smoothed[:shortest] for curve in self.curves])
         return (
             self.curves[0].rates[:shortest],
@@ -231,13 +231,15 @@ def range_test_models(
     seeds: list[int],
     control: JobControl | None = None,
     on_step=None,
+    stop_factor: float = STOP_FACTOR,
 ) -> list[RangeCurve]:
     """Run the range test on compiled `models` (one step per call, `schedule` their rates),
     trained together in one compiled step; put every weight and optimizer variable back after.
 
     `recorders` are the models' `StepLossRecorder`s (each step's loss, the one its gradients
     were taken of). `on_step(step, losses)`, if given, is called after each step with the
-    losses so far (steps x models, NaN once a model has stopped)."""
+    losses so far (steps x models, NaN once a model has stopped). A model stops once its
+    smoothed loss exceeds `stop_factor` times its best, or its loss is not a number."""
     import keras
 
     from trainers.fused import FusedModel
@@ -247,9 +249,9 @@ def range_test_models(
     fused = FusedModel(models, recorders)
     fused.compile(optimizer=None, steps_per_execution=1, jit_compile=False)
     losses = np.full((len(schedule), len(models)), np.nan)
+    lengths = np.zeros(len(models), dtype=int)  # the steps each model has run
     ended = ["completed"] * len(models)
     running = np.ones(len(models), dtype=bool)
-    last = len(schedule) - 1
     try:
         strategy = fused.distribute_strategy
         with strategy.scope():
@@ -258,7 +260,6 @@ def range_test_models(
             for step, rate in enumerate(schedule):
                 if control.stop_requested:
                     ended = ["stopped" if r else e for r, e in zip(running, ended, strict=True)]
-                    last = step - 1
                     break
                 for model in models:
                     model.optimizer.learning_rate.assign(rate)
@@ -266,16 +267,16 @@ def range_test_models(
                 for index, recorder in enumerate(recorders):
                     if running[index]:
                         losses[step, index] = float(keras.ops.convert_to_numpy(recorder.latest))
+                        lengths[index] = step + 1
                 for index in np.flatnonzero(running):
                     column = losses[: step + 1, index]
-                    at = stop_index(column)
+                    at = stop_index(column, factor=stop_factor)
                     if at is not None:
                         running[index] = False
                         ended[index] = "diverged" if not np.isfinite(column[at]) else "exploded"
                 if on_step is not None:
                     on_step(step, losses[: step + 1])
                 if not running.any():
-                    last = step
                     break
     finally:
         restore(saved)
@@ -283,10 +284,8 @@ def range_test_models(
             model.optimizer.learning_rate.assign(saved_rate(saved, model))
     curves = []
     for index, seed in enumerate(seeds):
-        column = losses[: last + 1, index]
-        kept = np.flatnonzero(~np.isnan(column))
-        length = int(kept[-1]) + 1 if len(kept) else 0
-        column = column[:length]
+        length = int(lengths[index])  # its last step is the one it stopped at, NaN or not
+        column = losses[:length, index]
         finite = np.isfinite(column)
         smoothed = np.full(length, np.nan)
         upto = int(np.argmin(finite)) if not finite.all() else length
@@ -324,6 +323,7 @@ def run_range_test(
     seeds: list[int] | None = None,
     control: JobControl | None = None,
     on_step=None,
+    stop_factor: float = STOP_FACTOR,
 ) -> RangeTest:
     """The range test of `config`'s model and optimizer, built as `config`'s run would start
     (its initial weights, for each of `seeds`, default the run's own seed), over `steps` steps
@@ -365,6 +365,7 @@ def run_range_test(
         seeds=seeds,
         control=control,
         on_step=on_step,
+        stop_factor=stop_factor,
     )
     return RangeTest(config=config, curves=curves, seconds=time.perf_counter() - started)
 
@@ -399,6 +400,7 @@ def figure(test: RangeTest, name: str = "range_test"):
         "smoothed training loss",
         series,
         log_x=True,
+        legend="top-left",  # the curve is low there, and rises at the right
     )
 
 

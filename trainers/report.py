@@ -53,6 +53,7 @@ class Figure:
     log_y: bool = False
     note: str = ""
     y_range: tuple[float, float] | None = None
+    legend: str = "top-right"  # or "top-left", where the curves leave room
 
 
 @dataclass

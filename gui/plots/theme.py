@@ -49,9 +49,12 @@ def add_legend(plot: pg.PlotWidget, corner: str = "top-right") -> pg.LegendItem:
 
 
 def place_legend(legend: pg.LegendItem, corner: str) -> None:
-    """Anchor the legend in a corner of the plot: "top-right" or "bottom-right"."""
+    """Anchor the legend in a corner of the plot: "top-right", "bottom-right" or "top-left"."""
     y = 0 if corner.startswith("top") else 1
-    legend.anchor(itemPos=(1, y), parentPos=(1, y), offset=(-10, 10 if y == 0 else -40))
+    x = 0 if corner.endswith("left") else 1
+    legend.anchor(
+        itemPos=(x, y), parentPos=(x, y), offset=(10 if x == 0 else -10, 10 if y == 0 else -40)
+    )
 
 
 def themed(plot: pg.PlotWidget) -> None:

@@ -66,6 +66,10 @@ class WorkerSignals(QObject):
     """A part of a job has ended and dropped its models (or a piece of what it traced):
     collect the garbage now (the GUI thread's collector does, a part at a time rather than
     all the job's at once), then set the argument, a `threading.Event` the engine waits on."""
+    sig_lr_find = Signal(int, object)
+    """A learning-rate range test ended: its job number and its `trainers.lr_find.RangeTest`
+    (the weights and optimizer state put back), or None when it did not run (`Failed` says
+    why). Its steps came before as `RangeSteps` events."""
     sig_benchmark = Signal(int, object)
     """A benchmark job ended: its job number and its `trainers.report.Report` (built here, off
     the UI thread: its bootstrap intervals take a second), whose `result` is the
@@ -110,6 +114,14 @@ class TrainingWorker(WorkerSignals):
         while a job is in progress. Its events come as a comparison's do, one member per
         trial; `sig_benchmark` carries the result at the end."""
         return self._request(self._benchmark, spec)
+
+    def request_lr_find(
+        self, config, eta_min: float, eta_max: float, steps: int, seeds: list[int]
+    ) -> int | None:
+        """Queue a learning-rate range test of `config`'s model and optimizer over `seeds`
+        (`trainers.lr_find.run_range_test`); its job number, or None while a job is in
+        progress. `RangeSteps` events report its steps; `sig_lr_find` carries the result."""
+        return self._request(self._lr_find, config, eta_min, eta_max, steps, list(seeds))
 
     def _request(self, function, *args) -> int | None:
         with self._lock:
@@ -370,6 +382,50 @@ class TrainingWorker(WorkerSignals):
             self._done()
             self._relay.flush()  # every event of the job goes out before its result
             self.sig_benchmark.emit(key.job, built)
+
+    def _lr_find(
+        self,
+        key: RunKey,
+        control: JobControl,
+        config,
+        eta_min: float,
+        eta_max: float,
+        steps: int,
+        seeds: list[int],
+    ) -> None:
+        import numpy as np
+
+        from trainers import lr_find
+        from trainers.errors import DescentError
+        from trainers.events import RangeSteps
+
+        test = None
+        try:
+            schedule = lr_find.rates(eta_min, eta_max, steps)
+
+            def on_step(step: int, losses) -> None:
+                self._relay(
+                    RangeSteps(
+                        key, np.array([step]), schedule[step : step + 1], losses[step:].copy()
+                    )
+                )
+
+            self._relay(Status(key, f"Range test: building {len(seeds)} model(s)..."))
+            test = lr_find.run_range_test(
+                config,
+                eta_min=eta_min,
+                eta_max=eta_max,
+                steps=steps,
+                seeds=seeds,
+                control=control,
+                on_step=on_step,
+            )
+        except DescentError as exc:
+            self._refused(key, exc)
+        finally:
+            self._done()
+            self._relay.flush()  # every step goes out before the result
+            self.sig_lr_find.emit(key.job, test)
 
     def _collect_part(self, control: JobControl) -> None:
         """Have the GUI thread collect the garbage a part of the job has just left, and wait

@@ -16,7 +16,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trainers.events import Boundary, EpochEnded, Event, OptimizerSteps, RunKey, Steps
+from trainers.events import (
+    Boundary,
+    EpochEnded,
+    Event,
+    OptimizerSteps,
+    RangeSteps,
+    RunKey,
+    Steps,
+)
+
+HELD = (Steps, OptimizerSteps, RangeSteps)
+"""The events held and merged: new points of a curve, many a second."""
 
 EMIT_INTERVAL_S = 0.05
 BOUNDARY_INTERVAL_S = 0.1  # decision regions: at most ten pictures a second
@@ -30,7 +41,7 @@ def merged(events: list[Event]) -> list[Event]:
     slot: dict[tuple[type, RunKey], int] = {}
     for event in events:
         kind = (type(event), event.key)
-        if isinstance(event, Steps | OptimizerSteps):
+        if isinstance(event, HELD):
             if kind not in parts:
                 parts[kind] = []
                 slot[kind] = len(out)
@@ -52,6 +63,13 @@ def merged(events: list[Event]) -> list[Event]:
 
 def _join(events: list[Event]) -> Event:
     first = events[0]
+    if isinstance(first, RangeSteps):
+        return RangeSteps(
+            first.key,
+            np.concatenate([e.steps for e in events]),
+            np.concatenate([e.rates for e in events]),
+            np.concatenate([e.losses for e in events]),
+        )
     if isinstance(first, Steps):
         return Steps(
             first.key,
@@ -88,7 +106,7 @@ class EventRelay:
                 self.flush(boundary=True)
             return
         self.held.append(event)
-        if not isinstance(event, Steps | OptimizerSteps):
+        if not isinstance(event, HELD):
             # An epoch's end goes out at once but leaves a held picture to its own pace: a run
             # of short epochs would otherwise send a picture per epoch, many a second.
             self.flush(boundary=not isinstance(event, EpochEnded))

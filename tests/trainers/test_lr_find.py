@@ -218,3 +218,19 @@ def test_the_figure_shows_the_median_curve_and_a_dot_at_each_suggestion():
         assert dots[rule].xs == [rate] and dots[rule].dots
     assert figure.log_x
     keras.backend.clear_session()
+
+
+def test_a_seed_whose_loss_turns_nan_ends_at_that_step_and_the_band_leaves_it_out():
+    """SGD on a regression at rates up to 1e8, with a stop rule it never meets (factor so
+    large only a loss that is not a number ends it): the squared error overflows."""
+    config = RunConfig("sine", optimizer="sgd", batch_size=32, seed=0)
+    test = lr_find.run_range_test(
+        config, eta_min=1e-3, eta_max=1e8, steps=60, seeds=[0, 1], stop_factor=1e300
+    )
+    assert [curve.ended for curve in test.curves] == ["diverged", "diverged"]
+    for curve in test.curves:
+        if curve.ended == "diverged":
+            assert not np.isfinite(curve.losses[-1])  # the step it stopped at is kept
+            assert np.isnan(curve.smoothed[-1]) and np.isfinite(curve.smoothed[:-1]).all()
+    rates, median, low, high = test.band()
+    assert np.isfinite(median).all() and np.isfinite(low).all() and np.isfinite(high).all()
