@@ -1,0 +1,141 @@
+"""Sharpness (`trainers.sharpness`): power iteration on Hessian-vector products against the
+dense Hessian's largest eigenvalue on a tiny model (plain, and preconditioned by Adam's own
+state), and the stability thresholds of EQUATIONS.md against our optimizers on a quadratic:
+just below the threshold the iterates shrink, just above they grow."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from trainers import optimizers, sharpness
+
+
+def tiny_model(optimizer="sgd", seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [keras.Input(shape=(2,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)]
+    )
+    model.compile(optimizer=optimizers.get(optimizer, learning_rate=0.05), loss="mse")
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(64, 2)).astype("float32")
+    y = (np.sin(x[:, :1]) + 0.5 * x[:, 1:] ** 2).astype("float32")
+    return model, x, y
+
+
+def dense_hessian(model, x, y) -> np.ndarray:
+    """H of the model's training loss, built column block by column block by TensorFlow's
+    Jacobian of the gradient (not the product the module uses)."""
+    weights = model.trainable_variables
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            loss = model.compute_loss(x, y, model(x, training=False))
+        grads = inner.gradient(loss, weights)
+        flat = tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0)
+    blocks = [tf.reshape(outer.jacobian(flat, w), (flat.shape[0], -1)) for w in weights]
+    return np.concatenate([b.numpy() for b in blocks], axis=1).astype(np.float64)
+
+
+def test_lambda_max_is_the_dense_hessians_largest_eigenvalue():
+    model, x, y = tiny_model()
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0)  # away from the start
+    hessian = dense_hessian(model, x, y)
+    np.testing.assert_allclose(hessian, hessian.T, atol=1e-4)  # a Hessian, as built
+    expected = np.linalg.eigvalsh((hessian + hessian.T) / 2).max()
+    found = sharpness.lambda_max(model, x, y, iterations=200, tolerance=1e-7)
+    assert not found.preconditioned
+    assert found.value == pytest.approx(expected, rel=1e-3)
+
+
+def test_the_default_tolerance_stops_early_and_stays_close():
+    model, x, y = tiny_model(seed=1)
+    hessian = dense_hessian(model, x, y)
+    expected = np.linalg.eigvalsh((hessian + hessian.T) / 2).max()
+    found = sharpness.lambda_max(model, x, y)
+    assert found.iterations <= sharpness.ITERATIONS
+    assert found.value == pytest.approx(expected, rel=0.05)
+
+
+def test_adams_preconditioned_sharpness_is_that_of_its_own_scaling():
+    model, x, y = tiny_model("adam")
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)  # Adam's v is no longer zero
+    weights = model.trainable_variables
+    diagonal = sharpness.preconditioner(model.optimizer, weights)
+    assert diagonal is not None
+    assert [d.shape for d in diagonal] == [tuple(w.shape) for w in weights]
+    # D = sqrt(v_hat) + epsilon, v_hat = v / (1 - beta_2^t), from the optimizer's own state.
+    t = int(model.optimizer.iterations.numpy())
+    v = model.optimizer.state_of("_velocities", weights[0]).numpy()
+    np.testing.assert_allclose(diagonal[0], np.sqrt(v / (1 - 0.999**t)) + 1e-7, rtol=1e-6)
+    hessian = dense_hessian(model, x, y)
+    root = 1.0 / np.sqrt(np.concatenate([d.ravel() for d in diagonal]))
+    scaled = root[:, None] * ((hessian + hessian.T) / 2) * root[None, :]
+    expected = np.linalg.eigvalsh(scaled).max()
+    found = sharpness.lambda_max(model, x, y, diagonal=diagonal, iterations=300, tolerance=1e-8)
+    assert found.preconditioned
+    assert found.value == pytest.approx(expected, rel=1e-3)
+    assert sharpness.preconditioner(optimizers.get("sgd", learning_rate=0.1), weights) is None
+
+
+def test_at_a_saddle_the_largest_not_the_most_negative_eigenvalue_is_found():
+    """A model whose loss is w1^2 - 3 w2^2 around 0: eigenvalues 2 and -6."""
+    weight = keras.Variable(np.zeros(2, "float32"))
+
+    class Saddle(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.w = weight
+
+        def call(self, inputs, training=False):
+            return inputs * 0.0 + (self.w[0] ** 2 - 3.0 * self.w[1] ** 2)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, **_):
+            return tf.reduce_mean(y_pred)
+
+    model = Saddle()
+    model(np.zeros((1, 1), "float32"))
+    found = sharpness.lambda_max(
+        model, np.zeros((1, 1), "float32"), np.zeros((1, 1), "float32"), iterations=100
+    )
+    assert found.value == pytest.approx(2.0, rel=1e-3)
+
+
+def run_on_quadratic(optimizer: str, curvature: float, rate: float, steps: int = 300, **hyper):
+    """|w| after `steps` of our optimizer on f(w) = curvature / 2 * w^2 from w = 1."""
+    weight = keras.Variable(np.ones(1, "float64"), dtype="float64")
+    opt = optimizers.get(optimizer, learning_rate=rate, **hyper)
+    for _ in range(steps):
+        opt.apply_gradients([(curvature * weight.value, weight)])
+    return float(abs(weight.numpy()[0]))
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "hyper"),
+    [
+        ("sgd", {}),
+        ("momentum", {"momentum": 0.9}),
+        ("momentum", {"momentum": 0.9, "ewma": False}),
+        ("nesterov", {"momentum": 0.9}),
+        ("nesterov", {"momentum": 0.5, "ewma": False}),
+    ],
+)
+def test_each_threshold_is_where_our_optimizer_turns_unstable_on_a_quadratic(optimizer, hyper):
+    curvature = 4.0
+    # The rate at which lambda_max = curvature sits exactly on the threshold (it scales as
+    # 1 / eta): threshold(eta=1) / curvature.
+    at_one, quantity = sharpness.threshold(optimizer, {"learning_rate": 1.0, **hyper})
+    assert quantity == "lambda_max"
+    critical = at_one / curvature
+    assert run_on_quadratic(optimizer, curvature, 0.95 * critical, **hyper) < 1e-3
+    assert run_on_quadratic(optimizer, curvature, 1.05 * critical, **hyper) > 1e3
+
+
+def test_thresholds_of_the_table():
+    assert sharpness.threshold("sgd", {"learning_rate": 0.1}) == (pytest.approx(20.0), "lambda_max")
+    adam = sharpness.threshold("adam", {"learning_rate": 0.001})
+    assert adam[0] == pytest.approx(38 / 0.001) and adam[1] == "preconditioned lambda_max"
+    assert sharpness.threshold("rmsprop", {"learning_rate": 0.01})[0] == pytest.approx(200.0)
+    assert sharpness.threshold("adadelta", {"learning_rate": 1.0}) is None
+    assert sharpness.threshold("no-such-optimizer", {"learning_rate": 1.0}) is None

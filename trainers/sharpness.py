@@ -1,0 +1,167 @@
+"""Sharpness: the largest eigenvalue of the training loss's Hessian, and the stability threshold
+it is measured against (Cohen et al. 2021, 2022; `../shared/EQUATIONS.md`, "Instruments").
+
+`lambda_max` estimates it by power iteration on Hessian-vector products (two passes of
+automatic differentiation per product; no Hessian is ever formed), on one fixed batch. For the
+adaptive optimizers the quantity is the preconditioned one, the largest eigenvalue of
+D^(-1/2) H D^(-1/2), with D the optimizer's own diagonal scaling read from its state
+(`preconditioner`). `threshold` gives the value beyond which the optimizer in use is unstable
+on a quadratic: 2 / eta for gradient descent, and the momentum forms' and Adam's thresholds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+ITERATIONS = 20
+TOLERANCE = 1e-3
+"""Power iteration stops once lambda changes by less than this, relative, or at ITERATIONS."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Sharpness:
+    """One estimate: the eigenvalue, whether it is the preconditioned one, the iterations."""
+
+    value: float
+    preconditioned: bool
+    iterations: int
+
+
+def _flat(tensors) -> np.ndarray:
+    return np.concatenate([np.asarray(t, dtype=np.float64).ravel() for t in tensors])
+
+
+def hessian_vector_product(model, x, y):
+    """A function v -> H v over `model`'s trainable weights (lists of tensors shaped like
+    them), H the Hessian of the model's compiled training loss (its loss and regularization
+    penalties, `compute_loss`) on the batch (x, y), the model called in inference mode."""
+    import tensorflow as tf
+
+    weights = model.trainable_variables
+    x = tf.convert_to_tensor(x)
+    y = tf.convert_to_tensor(y)
+
+    @tf.function(autograph=False, reduce_retracing=True)
+    def product(vectors):
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                loss = model.compute_loss(x, y, model(x, training=False))
+            grads = inner.gradient(loss, weights)
+            pairs = zip(grads, vectors, strict=True)
+            dot = tf.add_n([tf.reduce_sum(g * tf.cast(v, g.dtype)) for g, v in pairs])
+        return outer.gradient(dot, weights)
+
+    return product
+
+
+def preconditioner(optimizer, weights) -> list[np.ndarray] | None:
+    """The diagonal D of an adaptive optimizer's step, per weight tensor, from its state now:
+    RMSprop and AdaGrad sqrt(s) + epsilon, Adam sqrt(v_hat) + epsilon (v corrected for the
+    steps taken, at least 1). None for the others (their threshold is on H itself)."""
+    name = getattr(optimizer, "catalog_name", "")
+    attribute = {"rmsprop": "_velocities", "adagrad": "_accumulators", "adam": "_velocities"}
+    if name not in attribute:
+        return None
+    epsilon = float(optimizer.epsilon)
+    scale = 1.0
+    if name == "adam":
+        steps = max(int(np.asarray(optimizer.iterations)), 1)
+        scale = 1.0 / (1.0 - float(optimizer.beta_2) ** steps)
+    found = []
+    for weight in weights:
+        state = np.asarray(optimizer.state_of(attribute[name], weight), dtype=np.float64)
+        found.append(np.sqrt(state * scale) + epsilon)
+    return found
+
+
+def lambda_max(
+    model,
+    x,
+    y,
+    *,
+    diagonal: list[np.ndarray] | None = None,
+    iterations: int = ITERATIONS,
+    tolerance: float = TOLERANCE,
+    seed: int = 0,
+) -> Sharpness:
+    """The largest eigenvalue of H (or of D^(-1/2) H D^(-1/2) with `diagonal` D) on (x, y),
+    by power iteration from a seeded random start: v <- A v / ||A v||, lambda = v . A v.
+
+    Power iteration finds the eigenvalue of largest magnitude; when that is negative (a
+    saddle), it is run again on A - lambda I, whose largest-magnitude eigenvalue is then the
+    largest one's shifted, so the result is always the largest (algebraic) eigenvalue."""
+    product = hessian_vector_product(model, x, y)
+    weights = model.trainable_variables
+    shapes = [tuple(w.shape) for w in weights]
+    sizes = [math.prod(s) for s in shapes]
+    inverse_root = None if diagonal is None else 1.0 / np.sqrt(_flat(diagonal))
+
+    def unflat(vector: np.ndarray) -> list[np.ndarray]:
+        parts = np.split(vector, np.cumsum(sizes)[:-1])
+        return [p.reshape(s).astype(np.float32) for p, s in zip(parts, shapes, strict=True)]
+
+    def apply(vector: np.ndarray) -> np.ndarray:
+        if inverse_root is not None:
+            vector = vector * inverse_root
+        result = _flat(t.numpy() for t in product(unflat(vector)))
+        if inverse_root is not None:
+            result = result * inverse_root
+        return result
+
+    def power(shift: float) -> tuple[float, int]:
+        rng = np.random.default_rng(seed)
+        vector = rng.standard_normal(sum(sizes))
+        vector /= np.linalg.norm(vector)
+        value = math.nan
+        for step in range(1, iterations + 1):
+            image = apply(vector) - shift * vector
+            new = float(vector @ image)
+            norm = float(np.linalg.norm(image))
+            if norm == 0.0:
+                return new + shift, step
+            vector = image / norm
+            if math.isfinite(value) and abs(new - value) <= tolerance * abs(new):
+                return new + shift, step
+            value = new
+        return value + shift, iterations
+
+    value, used = power(0.0)
+    if value < 0:
+        shifted, more = power(value)
+        value, used = shifted, used + more
+    return Sharpness(value, diagonal is not None, used)
+
+
+def threshold(optimizer: str, hyperparameters: dict) -> tuple[float, str] | None:
+    """(the stability threshold, what it bounds) for `optimizer` at its `hyperparameters`
+    (its learning rate among them), from EQUATIONS.md's table; None for those it has none for
+    (AdaDelta, or an optimizer of one's own)."""
+    from trainers import catalog
+
+    try:
+        info = catalog.optimizer_info(optimizer)
+    except ValueError:
+        return None
+    values = {p.name: p.default for p in info.params}
+    values.update(hyperparameters)
+    eta = float(values["learning_rate"])
+    if optimizer == "sgd":
+        return 2.0 / eta, "lambda_max"
+    if optimizer in ("momentum", "nesterov"):
+        beta = float(values["momentum"])
+        averaged = str(values.get("ewma", True)).lower() in ("true", "1")
+        value = (2.0 + 2.0 * beta) / eta
+        if averaged:
+            value /= 1.0 - beta
+        if optimizer == "nesterov":
+            value /= 1.0 + 2.0 * beta
+        return value, "lambda_max"
+    if optimizer in ("rmsprop", "adagrad"):
+        return 2.0 / eta, "preconditioned lambda_max"
+    if optimizer == "adam":
+        beta_1 = float(values["beta_1"])
+        return (2.0 + 2.0 * beta_1) / ((1.0 - beta_1) * eta), "preconditioned lambda_max"
+    return None
