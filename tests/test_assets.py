@@ -202,3 +202,19 @@ def test_an_entry_without_a_page_gets_a_minimal_page_from_the_catalog():
     finally:
         catalog.unregister(optimizer)
         catalog.unregister(loss)
+
+
+@pytest.mark.parametrize("name", assets.INSTRUMENTS)
+def test_each_instrument_page_is_there_in_the_markdown_subset(name):
+    text = assets.instrument_page(name)
+    assert text.startswith("### ") and _word_count(text) >= 100
+    assert not re.search(r"^#", text.replace("### ", ""), flags=re.MULTILINE), "only ### headings"
+    assert "![" not in text and "](" not in text and "<" not in text.replace("<-", "")
+    files = sorted(path.stem for path in assets.INSTRUMENTS_DIR.glob("*.md"))
+    assert files == sorted(assets.INSTRUMENTS)  # no page the window does not show
+
+
+@pytest.mark.parametrize("name", ["", "../__init__", "../explanations/adam", "lr"])
+def test_an_unknown_instrument_page_raises_listing_the_known_ones(name):
+    with pytest.raises(ValueError, match=r"Known: lr_range_test"):
+        assets.instrument_page(name)

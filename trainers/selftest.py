@@ -96,8 +96,9 @@ def versions() -> str:
 
 
 def check_explanations() -> str:
-    """Every optimizer and loss has its explanation page (the assets are in the bundle)."""
-    from assets import explanation_names, page_text
+    """Every optimizer and loss has its explanation page, and every instrument its page (the
+    assets are in the bundle)."""
+    from assets import INSTRUMENTS, explanation_names, instrument_page, page_text
 
     names = [info.name for info in catalog.OPTIMIZERS + catalog.LOSSES]
     missing = [name for name in names if name not in explanation_names()]
@@ -106,7 +107,14 @@ def check_explanations() -> str:
     empty = [name for name in names if not page_text(name).strip()]
     if empty:
         raise CheckFailed(f"empty explanation pages: {', '.join(empty)}")
-    return f"{len(names)} pages"
+    for name in INSTRUMENTS:
+        try:
+            text = instrument_page(name)
+        except ValueError as exc:
+            raise CheckFailed(str(exc)) from None
+        if not text.strip():
+            raise CheckFailed(f"empty instrument page: {name}")
+    return f"{len(names)} pages, {len(INSTRUMENTS)} instrument page(s)"
 
 
 def check_bundled_dataset(name: str) -> str:
