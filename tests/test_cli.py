@@ -223,3 +223,36 @@ def test_a_regression_run_says_its_losses_are_on_the_standardized_target(capsys)
     assert main.main(argv) == 0
     progress = capsys.readouterr().err  # the progress lines; stdout has the result
     assert f"multiply mae by {std:.4g} (the target's std)" in progress
+
+
+def test_train_with_sharpness_writes_each_measurement_against_two_over_eta(tmp_path):
+    out = tmp_path / "sharp"
+    status = main.main(
+        [
+            "train",
+            "--dataset",
+            "sine",
+            "--optimizer",
+            "sgd",
+            "--learning-rate",
+            "0.1",
+            "--batch-size",
+            "full",
+            "--epochs",
+            "20",
+            "--sharpness-every",
+            "5",
+            "--quiet",
+            "--no-model",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    rows = read_csv(out / "sharpness.csv")
+    assert [row["step"] for row in rows] == ["0", "5", "10", "15", "20"]
+    assert all(float(row["threshold"]) == pytest.approx(2 / 0.1) for row in rows)
+    assert all(float(row["lambda_max"]) > 0 for row in rows)
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["sharpness_every"] == 5
+    assert "sharpness_every = 5" in (out / "run.toml").read_text()

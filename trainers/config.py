@@ -57,6 +57,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "linear")
 # "mlp" is dense layers alone (on the flattened pixels, for images); "cnn" asks for the CNN.
 ARCHITECTURES = ("auto", "mlp", "cnn")
 MAX_EPOCHS = 100_000
+MAX_SHARPNESS_EVERY = 1_000_000  # steps between two sharpness measurements, at most
 MIN_TIME_BUDGET_S = 0.001  # a millisecond: less is a typo, not a budget
 MAX_TIME_BUDGET_S = 7 * 24 * 3600.0  # a week of training
 # How a run spreads over devices: "mirrored" copies the model onto every GPU (or every logical
@@ -76,6 +77,8 @@ class RunConfig:
     repeated over seeds keep one `data_seed`, so they differ only in where they start.
     `time_budget_s`, if given, ends the run at the first epoch end after that many seconds of
     training (set-up, tracing and pauses not counted), even if epochs are left.
+    `sharpness_every` > 0 measures the sharpness (`trainers.sharpness`) at the start and every
+    that many steps, on a fixed batch of the training data; 0 (the default) measures none.
     """
 
     dataset: str = "moons"
@@ -100,6 +103,7 @@ class RunConfig:
     jit_compile: bool = False
     steps_per_execution: int | str = "auto"
     distribute: str = "none"
+    sharpness_every: int = 0
 
     @property
     def data_seed_value(self) -> int:
@@ -126,6 +130,7 @@ class RunConfig:
         if c.data_seed is not None:
             c.data_seed = _integer("data_seed", c.data_seed, 0, 2**31 - 1)
         c.epochs = _integer("epochs", c.epochs, 1, MAX_EPOCHS)
+        c.sharpness_every = _integer("sharpness_every", c.sharpness_every, 0, MAX_SHARPNESS_EVERY)
         if c.time_budget_s is not None:
             c.time_budget_s = _number(
                 "time_budget_s", c.time_budget_s, MIN_TIME_BUDGET_S, MAX_TIME_BUDGET_S
@@ -153,6 +158,11 @@ class RunConfig:
                 f'"mirrored" (every GPU, each taking a share of every batch).'
             )
         c.distribute = c.distribute.strip().lower()
+        if c.sharpness_every and c.distribute != "none":
+            raise ConfigError(
+                "Sharpness is measured on one device: set distribute to none, or "
+                "sharpness_every to 0."
+            )
         if c.distribute == "mirrored" and c.steps_per_execution not in ("auto", 1):
             # Keras 3.15 cannot run several steps per call under a strategy (keras #19246).
             raise ConfigError(

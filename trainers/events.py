@@ -90,6 +90,8 @@ class RunResult:
     epoch_times: list[float] = field(default_factory=list)  # EpochEnded.seconds
     initial_weights: list[np.ndarray] = field(default_factory=list)
     model: Any = None
+    # (step, lambda_max, threshold or None) of each sharpness measurement (sharpness_every)
+    sharpness: list[tuple[int, float, float | None]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -150,6 +152,19 @@ class RangeSteps(Event):
     steps: np.ndarray
     rates: np.ndarray
     losses: np.ndarray
+
+
+@dataclass(frozen=True)
+class SharpnessMeasured(Event):
+    """The sharpness after `step` updates (0: at the start): `value`, the largest eigenvalue of
+    the training loss's Hessian on the run's fixed batch (`quantity` says whether it is the
+    preconditioned one), and `threshold`, the optimizer's stability threshold at its rate then
+    (None where the optimizer has none; `trainers.sharpness.threshold`)."""
+
+    step: int
+    value: float
+    threshold: float | None
+    quantity: str
 
 
 @dataclass(frozen=True)

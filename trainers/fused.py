@@ -66,6 +66,8 @@ def fusable(config: RunConfig) -> str | None:
         return "a run spread over devices trains alone"
     if config.time_budget_s is not None:
         return "a run with a time budget trains alone, on its own clock"
+    if config.sharpness_every:
+        return "a run that tracks its sharpness trains alone"
     return None
 
 

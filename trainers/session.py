@@ -140,6 +140,16 @@ class TrainingSession:
             self._emit, self.key, self.control, info, result, run.recorder, batches
         )
         reporter.rate, reporter.boundary = run.rate, boundary
+        callbacks: list[keras.callbacks.Callback] = [reporter]
+        if config.sharpness_every:
+            from trainers.sharpness import SharpnessTracker
+
+            tracker = SharpnessTracker(
+                model, data.x_train, run.y_train, config.optimizer, config.hyperparameters
+            )
+            callbacks.append(
+                _SharpnessProbe(tracker, config.sharpness_every, reporter, self._emit, self.key)
+            )
         # Traced and compiled here, so the training clock (from the reporter's start) counts
         # updates, not the second or more of tracing the first call of `fit` would carry.
         self._status("Preparing the training step...")
@@ -153,12 +163,49 @@ class TrainingSession:
                 validation_data=run.validation_batches(),
                 shuffle=False,  # the batches come shuffled, see ShuffledBatches
                 verbose=0,
-                callbacks=[reporter],
+                callbacks=callbacks,
             )
         finally:
             # Also when training raised: the steps so far go into the result (run() then marks
             # it failed), so a saved or exported run keeps its curves up to the error.
             reporter.finish()
+
+
+class _SharpnessProbe(keras.callbacks.Callback):
+    """Measures the run's sharpness at the start and at the first chunk end at or past every
+    `every` steps (`trainers.sharpness.SharpnessTracker`), into the result and as events. Its
+    time is kept off the training clock, as drawing the boundary is."""
+
+    def __init__(self, tracker, every: int, reporter: _Reporter, emit: Listener, key: RunKey):
+        super().__init__()
+        self.tracker = tracker
+        self.every = every
+        self.reporter = reporter
+        self.emit = emit
+        self.key = key
+        self.next_due = 0
+
+    def on_train_begin(self, logs=None):
+        self._measure(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = self.reporter.steps
+        if not steps or not len(steps[-1]) or self.reporter.diverged_at is not None:
+            return
+        step = int(steps[-1][-1])
+        if step >= self.next_due:
+            self._measure(step)
+
+    def _measure(self, step: int) -> None:
+        started = time.perf_counter()
+        found = self.tracker.measure(self.model.optimizer)
+        self.reporter.not_training += time.perf_counter() - started
+        self.next_due = (step // self.every + 1) * self.every
+        if found is None:
+            return
+        value, bound, quantity = found
+        self.reporter.result.sharpness.append((step, value, bound))
+        self.emit(events.SharpnessMeasured(self.key, step, value, bound, quantity))
 
 
 def unexpected_error(exc: Exception) -> str:

@@ -21,13 +21,19 @@ TOLERANCE = 1e-3
 """Power iteration stops once lambda changes by less than this, relative, or at ITERATIONS."""
 
 
+SAMPLES = 1024
+"""The most samples of the fixed batch a run's sharpness is measured on (its first ones)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Sharpness:
-    """One estimate: the eigenvalue, whether it is the preconditioned one, the iterations."""
+    """One estimate: the eigenvalue, whether it is the preconditioned one, the iterations,
+    and the eigenvector found (flat), to start the next estimate from."""
 
     value: float
     preconditioned: bool
     iterations: int
+    vector: np.ndarray = dataclasses.field(repr=False, compare=False, default=None)
 
 
 def _flat(tensors) -> np.ndarray:
@@ -86,14 +92,20 @@ def lambda_max(
     iterations: int = ITERATIONS,
     tolerance: float = TOLERANCE,
     seed: int = 0,
+    start: np.ndarray | None = None,
+    product=None,
 ) -> Sharpness:
     """The largest eigenvalue of H (or of D^(-1/2) H D^(-1/2) with `diagonal` D) on (x, y),
     by power iteration from a seeded random start: v <- A v / ||A v||, lambda = v . A v.
 
     Power iteration finds the eigenvalue of largest magnitude; when that is negative (a
     saddle), it is run again on A - lambda I, whose largest-magnitude eigenvalue is then the
-    largest one's shifted, so the result is always the largest (algebraic) eigenvalue."""
-    product = hessian_vector_product(model, x, y)
+    largest one's shifted, so the result is always the largest (algebraic) eigenvalue.
+
+    `start` (a previous estimate's vector) starts the iteration near the answer, so a run
+    tracked every few steps converges in a few products; `product` reuses one already made by
+    `hessian_vector_product` for this model and batch (no tracing again)."""
+    product = product or hessian_vector_product(model, x, y)
     weights = model.trainable_variables
     shapes = [tuple(w.shape) for w in weights]
     sizes = [math.prod(s) for s in shapes]
@@ -111,28 +123,62 @@ def lambda_max(
             result = result * inverse_root
         return result
 
-    def power(shift: float) -> tuple[float, int]:
-        rng = np.random.default_rng(seed)
-        vector = rng.standard_normal(sum(sizes))
-        vector /= np.linalg.norm(vector)
+    def power(shift: float, vector: np.ndarray | None) -> tuple[float, int, np.ndarray]:
+        if vector is None or len(vector) != sum(sizes) or not np.all(np.isfinite(vector)):
+            vector = np.random.default_rng(seed).standard_normal(sum(sizes))
+        vector = vector / np.linalg.norm(vector)
         value = math.nan
         for step in range(1, iterations + 1):
             image = apply(vector) - shift * vector
             new = float(vector @ image)
             norm = float(np.linalg.norm(image))
-            if norm == 0.0:
-                return new + shift, step
+            if norm == 0.0 or not math.isfinite(norm):
+                return new + shift, step, vector
             vector = image / norm
             if math.isfinite(value) and abs(new - value) <= tolerance * abs(new):
-                return new + shift, step
+                return new + shift, step, vector
             value = new
-        return value + shift, iterations
+        return value + shift, iterations, vector
 
-    value, used = power(0.0)
+    value, used, vector = power(0.0, start)
     if value < 0:
-        shifted, more = power(value)
+        shifted, more, vector = power(value, None)
         value, used = shifted, used + more
-    return Sharpness(value, diagonal is not None, used)
+    return Sharpness(value, diagonal is not None, used, vector)
+
+
+class SharpnessTracker:
+    """Measures a training run's sharpness on its fixed batch, each time from the last
+    eigenvector (`measure(optimizer)`); the Hessian-vector product is traced once."""
+
+    def __init__(self, model, x, y, optimizer_name: str, hyperparameters: dict) -> None:
+        self.model = model
+        self.x, self.y = x[:SAMPLES], y[:SAMPLES]
+        self.optimizer_name = optimizer_name
+        self.hyperparameters = dict(hyperparameters)
+        self.product = hessian_vector_product(model, self.x, self.y)
+        self.vector: np.ndarray | None = None
+
+    def measure(self, optimizer) -> tuple[float, float | None, str] | None:
+        """(lambda_max, the threshold at the optimizer's rate now or None, what it bounds);
+        None before an adaptive optimizer's first step (its scaling is not yet made)."""
+        weights = self.model.trainable_variables
+        diagonal = preconditioner(optimizer, weights)
+        if diagonal is not None and int(np.asarray(optimizer.iterations)) == 0:
+            return None
+        found = lambda_max(
+            self.model,
+            self.x,
+            self.y,
+            diagonal=diagonal,
+            start=self.vector,
+            product=self.product,
+        )
+        self.vector = found.vector
+        rate = float(np.asarray(optimizer.learning_rate))
+        bound = threshold(self.optimizer_name, {**self.hyperparameters, "learning_rate": rate})
+        quantity = "preconditioned lambda_max" if found.preconditioned else "lambda_max"
+        return found.value, None if bound is None else bound[0], quantity
 
 
 def threshold(optimizer: str, hyperparameters: dict) -> tuple[float, str] | None:

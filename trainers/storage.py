@@ -44,7 +44,8 @@ def history_columns(history: dict[str, list[float]]) -> list[str]:
 
 
 def write_curves(result: RunResult, out: Path) -> None:
-    """history.csv (one row per epoch; epoch 0 is the untrained model) and steps.csv."""
+    """history.csv (one row per epoch; epoch 0 is the untrained model), steps.csv, and
+    sharpness.csv when the run measured its sharpness."""
     columns = history_columns(result.history)
     with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -67,6 +68,12 @@ def write_curves(result: RunResult, out: Path) -> None:
             result.step_numbers.tolist(), result.step_losses.tolist(), strict=True
         ):
             writer.writerow([step, repr(loss)])
+    if result.sharpness:
+        with open(out / "sharpness.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["step", "lambda_max", "threshold"])
+            for step, value, bound in result.sharpness:
+                writer.writerow([step, repr(value), "" if bound is None else repr(bound)])
 
 
 def save_run(result: RunResult, out_dir: str | Path, *, save_model: bool = True) -> Path:

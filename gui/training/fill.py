@@ -89,7 +89,7 @@ def _left_out(config: RunConfig, gpus: bool) -> list[str]:
         notes.append(f"schedule options ({shown}): the form uses the schedule's defaults")
     if config.distribute == "mirrored" and not gpus:
         notes.append("distribute = mirrored: TensorFlow sees no GPU here, so it uses one device")
-    for name in ("jit_compile", "steps_per_execution", "time_budget_s"):
+    for name in ("jit_compile", "steps_per_execution", "time_budget_s", "sharpness_every"):
         if getattr(config, name) != getattr(DEFAULTS, name):
             notes.append(f"{name} = {getattr(config, name)}: the form uses the default")
     return notes

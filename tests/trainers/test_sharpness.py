@@ -139,3 +139,84 @@ def test_thresholds_of_the_table():
     assert sharpness.threshold("rmsprop", {"learning_rate": 0.01})[0] == pytest.approx(200.0)
     assert sharpness.threshold("adadelta", {"learning_rate": 1.0}) is None
     assert sharpness.threshold("no-such-optimizer", {"learning_rate": 1.0}) is None
+
+
+def _tracked(rate: float, epochs: int, every: int = 25, optimizer: str = "sgd"):
+    from trainers.config import RunConfig
+    from trainers.session import TrainingSession
+
+    heard = []
+    config = RunConfig(
+        "sine",
+        optimizer=optimizer,
+        hyperparameters={"learning_rate": rate},
+        batch_size="full",
+        epochs=epochs,
+        activation="tanh",
+        hidden_layers=(32,),
+        sharpness_every=every,
+        seed=0,
+    )
+    from trainers.events import SharpnessMeasured
+
+    result = TrainingSession(
+        config, lambda e: heard.append(e) if isinstance(e, SharpnessMeasured) else None
+    ).run()
+    assert result.status == "completed"
+    return result, heard
+
+
+def test_gradient_descent_sharpens_to_two_over_eta_and_hovers_there():
+    """Full-batch gradient descent on the sine regression (MSE), 32 tanh units: at eta = 0.3
+    the sharpness rises until it reaches 2/eta and then stays about there (the edge of
+    stability); at eta = 0.05 it stays far below its own, much higher, 2/eta."""
+    edge, heard = _tracked(0.3, 300)
+    steps = [step for step, _value, _bound in edge.sharpness]
+    assert steps == list(range(0, 301, 25))  # one step per epoch: exactly every 25
+    assert [(e.step, e.value, e.threshold) for e in heard] == edge.sharpness  # as reported
+    values = np.array([value for _step, value, _bound in edge.sharpness])
+    bounds = [bound for _step, _value, bound in edge.sharpness]
+    assert bounds == [pytest.approx(2 / 0.3)] * len(bounds)
+    edge_value = 2 / 0.3
+    by_step = dict(zip(steps, values, strict=True))
+    # Measured here: 6.1, 5.8, 7.5, 9.5 (past the edge: the loss jumps and the sharpness
+    # falls back), 3.5 at step 100, then a steady rise (progressive sharpening) to the edge
+    # and just above it: 6.8 at step 200, 8.7 at 300 (7.4-7.6 from 400 to 600).
+    rising = [by_step[step] for step in range(100, 201, 25)]
+    assert rising[0] < 0.6 * edge_value and np.all(np.diff(rising) > 0)
+    assert values.max() >= edge_value  # it reaches the edge
+    late = np.array([by_step[step] for step in range(200, 301, 25)])
+    assert np.all((0.9 * edge_value <= late) & (late <= 1.4 * edge_value))  # and stays by it
+    gentle, _ = _tracked(0.05, 100)
+    assert max(value for _s, value, _b in gentle.sharpness) < 0.5 * (2 / 0.05)
+
+
+def test_the_last_measurement_is_the_sharpness_of_the_final_weights():
+    from trainers import build
+
+    result, _ = _tracked(0.3, 50, every=10)
+    step, value, _bound = result.sharpness[-1]
+    assert step == 50
+    data = build.load_dataset(result.config)
+    model = result.model
+    x = data.x_train[: sharpness.SAMPLES]
+    y = data.y_train[: sharpness.SAMPLES].reshape(len(x), -1).astype("float32")
+    direct = sharpness.lambda_max(model, x, y, iterations=300, tolerance=1e-8)
+    assert value == pytest.approx(direct.value, rel=5e-3)
+
+
+def test_adams_tracked_sharpness_is_preconditioned_and_starts_after_its_first_step():
+    result, heard = _tracked(0.01, 30, every=10, optimizer="adam")
+    assert [e.step for e in heard] == [10, 20, 30]  # none at 0: Adam's scaling is not made
+    assert {e.quantity for e in heard} == {"preconditioned lambda_max"}
+    assert [e.threshold for e in heard] == [pytest.approx(38 / 0.01)] * 3
+
+
+def test_sharpness_tracking_is_refused_across_devices_and_out_of_range():
+    from trainers.config import RunConfig
+    from trainers.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="one device"):
+        RunConfig(sharpness_every=10, distribute="mirrored").validate()
+    with pytest.raises(ConfigError, match="sharpness_every"):
+        RunConfig(sharpness_every=-1).validate()

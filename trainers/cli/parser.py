@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
         "display needed)",
     )
     train.add_argument(
+        "--sharpness-every",
+        type=int,
+        metavar="N",
+        help="measure the sharpness (the largest eigenvalue of the loss's Hessian, Adam's "
+        "and RMSprop's preconditioned) at the start and every N steps, on a fixed batch, "
+        "against the optimizer's stability threshold (2/eta for SGD); --out writes "
+        "sharpness.csv",
+    )
+    train.add_argument(
         "--tensorboard",
         type=Path,
         metavar="DIR",
@@ -456,6 +465,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         "seed": args.seed,
         "validation_split": args.validation_split,
         "distribute": args.distribute,
+        "sharpness_every": getattr(args, "sharpness_every", None),  # train's own flag
     }
     for name, value in direct.items():
         if value is not None:
