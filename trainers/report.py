@@ -271,6 +271,9 @@ def _sensitivity_figure(result, problem) -> Figure:
         log_x=True,
         log_y=not spec.criterion.endswith("metric"),
         note=note,
+        # A loss's valley rises highest at the largest rates, at the right: the legend goes
+        # where the smallest rates leave the top free.
+        legend="top-right" if spec.criterion.endswith("metric") else "top-left",
     )
 
 

@@ -219,7 +219,19 @@ class RangeTestView(QWidget):
     @Slot()
     def use_rate(self) -> None:
         rate = self.rule_combo.currentData()
-        if rate is None:
+        if rate is None or self.test is None:
+            return
+        tested, now = self.test.config, self.base_config()
+        changed = [
+            f"{what} ({getattr(tested, name)} tested, {getattr(now, name)} now)"
+            for name, what in (("optimizer", "the optimizer"), ("dataset", "the data"))
+            if getattr(tested, name) != getattr(now, name)
+        ]
+        if changed:
+            self.status_label.setText(
+                f"The side panel has changed since the test: {'; '.join(changed)}. Run the "
+                f"test again for a rate that fits it."
+            )
             return
         self.sig_use_rate.emit(float(rate))
         rule = RULE_NAMES.get(self.rule_combo.currentText().split(":")[0], "")

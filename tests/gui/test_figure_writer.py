@@ -95,3 +95,23 @@ def test_an_error_that_arrives_while_a_figure_is_drawn_stops_it_cleanly(
     assert isinstance(error, TrainingError) and str(blocked) in str(error)
     qtbot.wait(50)  # a stray turn of _next would raise in the event loop here
     assert drawn == ["figure_0", "figure_1"]
+
+
+def test_the_legend_sits_in_the_corner_the_figure_asks_for(qtbot):
+    """A range test's or sensitivity's curve rises at the right: its legend goes top left."""
+    import dataclasses
+
+    from PySide6.QtWidgets import QApplication
+
+    from gui.report_figures import figure_widget
+
+    for corner, left in (("top-left", True), ("top-right", False)):
+        widget = figure_widget(dataclasses.replace(figures(1)[0], legend=corner))
+        qtbot.addWidget(widget)
+        widget.show()
+        QApplication.processEvents()
+        plot = widget.getPlotItem()
+        legend = plot.legend.sceneBoundingRect()
+        view = plot.getViewBox().sceneBoundingRect()
+        assert (legend.center().x() < view.center().x()) is left, corner
+        assert legend.top() < view.center().y()  # at the top either way

@@ -65,8 +65,19 @@ def test_the_range_test_draws_live_then_its_suggestions_and_fills_the_form(qtbot
         assert dot.yData[0] == pytest.approx(on_curve)
         assert guide.value() == pytest.approx(np.log10(rate))
         assert dot.name() == f"{rule}: {rate:.2g}"
-    # The valley is offered first; Use this rate puts it into the side panel.
+    # The valley is offered first; Use this rate puts it into the side panel, unless the
+    # panel now holds another optimizer than the one tested.
     assert view.rule_combo.currentData() == suggested["valley"]
+    panel = window.panel
+    adam = panel.optimizer_combo.currentIndex()
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))
+    sgd_rate = window.build_config().hyperparameters["learning_rate"]
+    view.use_rate()
+    assert "changed since the test: the optimizer (adam tested, sgd now)" in (
+        view.status_label.text()
+    )
+    assert window.build_config().hyperparameters["learning_rate"] == sgd_rate
+    panel.optimizer_combo.setCurrentIndex(adam)
     qtbot.mouseClick(view.findChild(QPushButton, "useRangeRate"), Qt.MouseButton.LeftButton)
     QApplication.processEvents()
     rate = window.build_config().hyperparameters["learning_rate"]
