@@ -165,13 +165,7 @@ class TrainingWorker(WorkerSignals):
             except Exception as exc:  # never let an exception kill the worker thread
                 traceback.print_exc()  # for a bug report; the user gets one readable line
                 self._done()
-                self._relay(
-                    Failed(
-                        key,
-                        f"Something went wrong ({type(exc).__name__}: {exc}). Try again; if it "
-                        f"happens again, please report it with these settings.",
-                    )
-                )
+                self._relay(Failed(key, _went_wrong(exc)))
                 if key != WORKER:  # a comparison's view waits for its job's end
                     self._relay(JobFinished(key, ()))
         if self._library is not None:
@@ -422,6 +416,9 @@ class TrainingWorker(WorkerSignals):
             )
         except DescentError as exc:
             self._refused(key, exc)
+        except Exception as exc:  # a bug: said in the tab, as the worker's loop would say it
+            traceback.print_exc()
+            self._refused(key, RuntimeError(_went_wrong(exc)))
         finally:
             self._done()
             self._relay.flush()  # every step goes out before the result
@@ -459,6 +456,14 @@ class TrainingWorker(WorkerSignals):
             if recorded[1] is not None:
                 recorded[1].set_model_path(Path(folder).resolve() / "model.keras")
         self.sig_saved.emit(folder, "")
+
+
+def _went_wrong(exc: Exception) -> str:
+    """The one line the user gets for an error that is not one of ours (a bug)."""
+    return (
+        f"Something went wrong ({type(exc).__name__}: {exc}). Try again; if it happens again, "
+        f"please report it with these settings."
+    )
 
 
 def lower_this_threads_priority(steps: int = ENGINE_NICENESS) -> bool:

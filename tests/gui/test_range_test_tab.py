@@ -112,3 +112,19 @@ def test_a_model_that_does_not_fit_the_data_ends_with_the_engines_message(qtbot,
     assert text.startswith("The range test did not run:")
     assert "Binary cross-entropy does not fit a regression task" in text
     assert view.run_button.isEnabled()
+
+
+def test_an_unexpected_error_in_the_engine_is_said_in_the_tab(qtbot, window, monkeypatch):
+    from trainers import lr_find as engine
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("a bug on purpose")
+
+    monkeypatch.setattr(engine, "run_range_test", broken)
+    view = window.range_view
+    with qtbot.waitSignal(view.sig_test_finished, timeout=RUN_TIMEOUT) as blocker:
+        assert view.start()
+    assert blocker.args[0] is None
+    text = view.status_label.text()
+    assert "Something went wrong (ValueError: a bug on purpose)" in text
+    assert view.run_button.isEnabled() and window.controls.train_button.isEnabled()
