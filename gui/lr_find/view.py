@@ -40,6 +40,34 @@ RULE_NAMES = {
 }
 
 
+ENDINGS = {
+    "exploded": "stopped at 4x its best smoothed loss",
+    "diverged": "stopped at a loss that is not a number",
+    "stopped": "stopped when you pressed Stop",
+}
+
+
+def how_seeds_ended(curves) -> str:
+    """ "Of 3 seeds, 2 ran all 200 steps; 1 stopped at 4x its best smoothed loss, at step
+    187." for a range test's curves."""
+    steps: dict[str, list[int]] = {}
+    for curve in curves:
+        steps.setdefault(curve.ended, []).append(len(curve.rates))
+    alone = len(curves) == 1
+    parts = []
+    for ended, lengths in steps.items():
+        who = "It" if alone else str(len(lengths))
+        if ended == "completed":
+            parts.append(f"{who} ran all {max(lengths)} steps")
+            continue
+        low, high = min(lengths), max(lengths)
+        at = f"step {low}" if low == high else f"steps {low}-{high}"
+        parts.append(f"{who} {ENDINGS.get(ended, ended)}, at {at}")
+    if alone:
+        return parts[0] + "."
+    return f"Of {len(curves)} seeds, " + "; ".join(parts) + "."
+
+
 class RangeTestView(QWidget):
     """The Learning rate tab over `worker` (a `gui.worker.TrainingWorker`). `base_config()`
     gives the side panel's RunConfig; `use_rate(rate)` puts a rate into the side panel."""
@@ -319,11 +347,9 @@ class RangeTestView(QWidget):
             self.sig_test_finished.emit(None)
             return
         self._draw_result(test)
-        ended = ", ".join(sorted({curve.ended for curve in test.curves}))
-        longest = max(len(curve.rates) for curve in test.curves)
         self.status_label.setText(
-            f"Done in {test.seconds:.1f} s: {ended} after {longest} steps (the weights and "
-            f"optimizer state are as before). Pick a suggestion, then Use this rate."
+            f"Done in {test.seconds:.1f} s. {how_seeds_ended(test.curves)} The weights and "
+            f"optimizer state are as before. Pick a suggestion, then Use this rate."
         )
         self.sig_test_finished.emit(test)
 

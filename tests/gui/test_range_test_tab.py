@@ -36,6 +36,9 @@ def test_the_range_test_draws_live_then_its_suggestions_and_fills_the_form(qtbot
     test = blocker.args[0]
     assert test is not None and test.seeds == [0, 1]
     assert window.controls.train_button.isEnabled()
+    from gui.lr_find.view import how_seeds_ended
+
+    assert how_seeds_ended(test.curves) in view.status_label.text()
     # Live: each seed's curve was the smoothed loss of the steps so far, at their rates.
     assert live, "nothing was drawn while the test ran"
     for curves in live[-1:]:
@@ -128,3 +131,22 @@ def test_an_unexpected_error_in_the_engine_is_said_in_the_tab(qtbot, window, mon
     text = view.status_label.text()
     assert "Something went wrong (ValueError: a bug on purpose)" in text
     assert view.run_button.isEnabled() and window.controls.train_button.isEnabled()
+
+
+def test_how_the_seeds_ended_is_said_in_one_sentence():
+    from types import SimpleNamespace
+
+    from gui.lr_find.view import how_seeds_ended
+
+    def curve(ended, steps):
+        return SimpleNamespace(ended=ended, rates=np.zeros(steps))
+
+    assert how_seeds_ended([curve("completed", 200)] * 2 + [curve("exploded", 187)]) == (
+        "Of 3 seeds, 2 ran all 200 steps; 1 stopped at 4x its best smoothed loss, at step 187."
+    )
+    assert how_seeds_ended([curve("diverged", 40), curve("diverged", 45)]) == (
+        "Of 2 seeds, 2 stopped at a loss that is not a number, at steps 40-45."
+    )
+    assert how_seeds_ended([curve("stopped", 12)]) == (
+        "It stopped when you pressed Stop, at step 12."
+    )
