@@ -506,27 +506,6 @@ class Timing:
     def apart(self) -> float:
         return self.members * (self.alone_setup + self.steps * self.alone_step)
 
-    def release(self, between=None) -> None:
-        """Drop what `run()` traced, a piece at a time, calling `between()` after each.
-
-        A group's traced functions are ~75k Python objects held in cycles (the graphs' ops
-        and tensors), and they would all become garbage at once when the group ends; freeing
-        them costs one collection of ~0.15-0.25 s. `between` is where the window collects
-        on its own thread (`gui.worker.collector`), so each collection frees one function's
-        graph instead, a few tens of milliseconds. The members' models are left to the
-        caller (their RunResults hold them)."""
-        traced, self._traced = self._traced, []
-        for model in traced:
-            for name in ("train_function", "test_function", "predict_function"):
-                if getattr(model, name, None) is None:
-                    continue
-                setattr(model, name, None)
-                if between is not None:
-                    between()
-        del traced
-        if between is not None:
-            between()
-
     @property
     def slower(self) -> bool:
         """True where training the members one after another is projected to be faster."""

@@ -279,9 +279,7 @@ def range_test_models(
                 if not running.any():
                     break
     finally:
-        restore(saved)
-        for model in models:
-            model.optimizer.learning_rate.assign(saved_rate(saved, model))
+        restore(saved)  # the rate is one of the optimizer's variables: it is put back too
     curves = []
     for index, seed in enumerate(seeds):
         length = int(lengths[index])  # its last step is the one it stopped at, NaN or not
@@ -301,17 +299,6 @@ def range_test_models(
             )
         )
     return curves
-
-
-def saved_rate(saved, model) -> np.ndarray:
-    """The learning rate `model`'s optimizer had when `saved` was taken."""
-    import keras
-
-    target = model.optimizer.learning_rate
-    for variable, value in saved:
-        if variable is target:
-            return value
-    return keras.ops.convert_to_numpy(target)
 
 
 def run_range_test(
