@@ -12,7 +12,7 @@ import concurrent.futures
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
@@ -47,8 +47,12 @@ def figure_widget(figure):
     # Log scales first: an item added after takes them at once, and a shade made from its
     # edges once they are on the plot follows their drawn (logged) values.
     plot.setLogMode(x=figure.log_x, y=figure.log_y)
+    if figure.loss_map is not None:
+        add_loss_map(plot, *figure.loss_map)
     for series in figure.series:
         color, style = run_style(series.index)
+        if series.dashed:
+            style = Qt.PenStyle.DashLine
         xs = np.asarray(series.xs, dtype=np.float64)
         if series.low is not None and series.high is not None:
             shade = QColor(color)
@@ -72,6 +76,53 @@ def figure_widget(figure):
     return widget
 
 
+def map_image(values) -> np.ndarray:
+    """What a loss map shows in colour: log10 of the loss (floored at 1e-12; a point where
+    it is not finite shows the largest value drawn)."""
+    shown = np.log10(np.maximum(np.asarray(values, dtype=np.float64), 1e-12))
+    finite = np.isfinite(shown)
+    top = shown[finite].max() if finite.any() else 0.0
+    return np.where(finite, shown, top)
+
+
+def add_loss_map(plot, xs, ys, values):
+    """log10(loss) on the grid (xs, ys) as a colour image under its contour lines, its
+    pixels centred on the grid points; returns (image, contours)."""
+    import pyqtgraph as pg
+
+    from gui.surfaces.drawing import CONTOUR_PEN, contour_lines
+
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    shown = map_image(values)
+    low, high = float(shown.min()), float(shown.max())
+    image = pg.ImageItem()
+    image.setColorMap(pg.colormap.get("viridis"))
+    image.setImage(shown, levels=(low, max(high, low + 1e-9)), autoLevels=False)
+    dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+    dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+    image.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy))
+    image.setZValue(-10)
+    plot.addItem(image)
+    contours = pg.PlotDataItem([], [], pen=CONTOUR_PEN)
+    if high > low:
+        contours.setData(*contour_lines(xs, ys, shown, low, high), connect="pairs")
+    contours.setZValue(-5)
+    plot.addItem(contours)
+    bar = pg.ColorBarItem(
+        values=(low, max(high, low + 1e-9)),
+        colorMap=image.getColorMap(),
+        label="log10 of the loss",
+        interactive=False,
+    )
+    bar.setImageItem(image, insert_in=plot)
+    plot.setRange(
+        xRange=(xs[0] - dx / 2, xs[-1] + dx / 2),
+        yRange=(ys[0] - dy / 2, ys[-1] + dy / 2),
+        padding=0,
+    )
+    return image, contours
+
+
 def draw_figure(figure, folder: Path) -> tuple[Path, Path]:
     """Draw one figure into `folder` as <name>.png and <name>.svg; returns the two paths.
     A file that cannot be written raises TrainingError naming it."""
@@ -85,6 +136,9 @@ def figure_svg(figure) -> tuple[bytes, tuple[int, int]]:
     try:
         widget.show()  # lays the plot out at its size; WA_DontShowOnScreen keeps it hidden
         QApplication.processEvents()
+        # The scene is what the widget shows: a map's image, placed before the plot had its
+        # size, would otherwise have grown the scene's rect and shrunk the picture into it.
+        widget.scene().setSceneRect(QRectF(0, 0, widget.width(), widget.height()))
         return svg_bytes(widget, figure.title), (widget.width(), widget.height())
     finally:
         widget.close()

@@ -155,6 +155,16 @@ class RangeSteps(Event):
 
 
 @dataclass(frozen=True)
+class PathsMoved(Event):
+    """The trajectories of a landscape job (`trainers.landscape`) so far, on the shared plane
+    of the snapshots so far (it turns as snapshots come): `paths` maps each run's label to its
+    (steps, 2) coordinates; `explained` is the share of the snapshots' variance the plane holds."""
+
+    paths: dict
+    explained: float
+
+
+@dataclass(frozen=True)
 class SharpnessMeasured(Event):
     """The sharpness after `step` updates (0: at the start): `value`, the largest eigenvalue of
     the training loss's Hessian on the run's fixed batch (`quantity` says whether it is the

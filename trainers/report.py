@@ -40,6 +40,7 @@ class Series:
     high: list[float] | None = None
     dots: bool = False
     index: int = 0  # its optimizer's place: the same colour in every figure
+    dashed: bool = False  # drawn dashed whatever its index (a validation curve)
 
 
 @dataclass
@@ -54,6 +55,9 @@ class Figure:
     note: str = ""
     y_range: tuple[float, float] | None = None
     legend: str = "top-right"  # or "top-left", where the curves leave room
+    # A loss map under the series: (xs, ys, values), values[i, j] at (xs[i], ys[j]), shown
+    # as log10 of the loss in colour under its contour lines (trainers.landscape).
+    loss_map: tuple | None = None
 
 
 @dataclass

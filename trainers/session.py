@@ -53,6 +53,8 @@ class TrainingSession:
         inspect_optimizer: bool = False,
         boundary_resolution: int = 0,
         tensorboard_dir: str | Path | None = None,
+        snapshot_every: int = 0,
+        on_snapshot=None,
     ):
         """`key` names the run in its events (default: job 0, member 0) and `label` is sent
         with `Started`; `control` is the job's (a new one by default). `inspect_optimizer`
@@ -60,7 +62,10 @@ class TrainingSession:
         steps (a little slower); `boundary_resolution` > 0 reports the decision regions of 2-D
         classification data on a grid of that many points a side, after every epoch;
         `tensorboard_dir` also writes the curves there as TensorBoard event logs
-        (`trainers.exports.TensorBoardLog`)."""
+        (`trainers.exports.TensorBoardLog`). `on_snapshot(step, weights)`, if given, gets the
+        trainable weights (one flat float32 array) at the start, at the first chunk end at or
+        past every `snapshot_every` steps (every chunk for 0), and at the end: the landscape's
+        trajectories (`trainers.landscape`); its time is kept off the training clock."""
         self.config = config
         self.listener = listener or ignore
         self.key = key or RunKey()
@@ -72,6 +77,8 @@ class TrainingSession:
         self.result: RunResult | None = None  # the run's result as it fills, once training starts
         self._emit: Listener = self.listener
         self.tensorboard_log = None  # the TensorBoardLog writing this run's logs, if any
+        self.snapshot_every = snapshot_every
+        self.on_snapshot = on_snapshot
 
     def _status(self, text: str) -> None:
         self._emit(events.Status(self.key, text))
@@ -150,6 +157,8 @@ class TrainingSession:
             callbacks.append(
                 _SharpnessProbe(tracker, config.sharpness_every, reporter, self._emit, self.key)
             )
+        if self.on_snapshot is not None:
+            callbacks.append(_Snapshots(self.on_snapshot, self.snapshot_every, reporter))
         # Traced and compiled here, so the training clock (from the reporter's start) counts
         # updates, not the second or more of tracing the first call of `fit` would carry.
         self._status("Preparing the training step...")
@@ -206,6 +215,50 @@ class _SharpnessProbe(keras.callbacks.Callback):
         value, bound, quantity = found
         self.reporter.result.sharpness.append((step, value, bound))
         self.emit(events.SharpnessMeasured(self.key, step, value, bound, quantity))
+
+
+def flat_weights(model) -> np.ndarray:
+    """`model`'s trainable weights as one flat float32 array, in `trainable_variables` order."""
+    parts = [np.asarray(v.numpy(), dtype=np.float32).ravel() for v in model.trainable_variables]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+class _Snapshots(keras.callbacks.Callback):
+    """Hands the run's weights to `take(step, weights)` at the start, every `every` steps (at
+    the chunk end reaching it) and at the end, off the training clock."""
+
+    def __init__(self, take, every: int, reporter: _Reporter):
+        super().__init__()
+        self.take = take
+        self.every = max(int(every), 1)
+        self.reporter = reporter
+        self.next_due = self.every
+        self.last = -1
+
+    def _snap(self, step: int) -> None:
+        if step == self.last:
+            return
+        started = time.perf_counter()
+        self.last = step
+        self.take(step, flat_weights(self.model))
+        self.reporter.not_training += time.perf_counter() - started
+
+    def on_train_begin(self, logs=None):
+        self._snap(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = self.reporter.steps
+        if not steps or not len(steps[-1]) or self.reporter.diverged_at is not None:
+            return
+        step = int(steps[-1][-1])
+        if step >= self.next_due:
+            self._snap(step)
+            self.next_due = (step // self.every + 1) * self.every
+
+    def on_train_end(self, logs=None):
+        steps = [s for s in self.reporter.steps if len(s)]
+        if steps and self.reporter.diverged_at is None:
+            self._snap(int(steps[-1][-1]))
 
 
 def unexpected_error(exc: Exception) -> str:

@@ -77,6 +77,10 @@ def main(
             from trainers.cli.lr_find import cmd_lr_find
 
             return cmd_lr_find(args, draw_figures)
+        if args.command == "landscape":
+            from trainers.cli.landscape import cmd_landscape
+
+            return cmd_landscape(args, draw_figures)
         if args.command == "runs":
             return cmd_runs(args)
     except DescentError as exc:

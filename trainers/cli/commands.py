@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "compare": "train several runs from the same initial weights and compare them",
     "benchmark": "compare optimizers fairly: each tuned with the same budget, rerun over seeds",
     "lr-find": "learning-rate range test: the loss as the rate grows, and suggested rates",
+    "landscape": "the loss along lines and planes of the network, and the runs' paths on it",
     "runs": "list recorded runs; show, rename, tag or delete one",
     "help": "print this help, or a command's (`help train`)",
 }

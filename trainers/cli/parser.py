@@ -45,6 +45,8 @@ EXAMPLES = {
     "momentum.momentum=0,0.9 --out runs/bench2",
     "lr-find": "main.py lr-find --dataset digits --optimizer adam --out runs/lr; main.py "
     "lr-find --dataset moons --optimizer sgd --seeds 3 --steps 300 --out runs/lr-sgd",
+    "landscape": "main.py landscape --dataset digits --optimizers sgd,momentum,adam --epochs 10 "
+    "--out runs/land",
     "runs": "main.py runs; main.py runs show 3; main.py runs tag 3 keep",
     "help": "main.py help train",
 }
@@ -172,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_benchmark_parser(commands)
     add_lr_find_parser(commands)
+    add_landscape_parser(commands)
     add_runs_parser(commands)
     helping = _command(commands, "help")
     helping.add_argument("topic", nargs="?", help="a command whose help to print")
@@ -226,6 +229,50 @@ def add_lr_find_parser(commands) -> None:
         help="folder for range_test.csv, range_test.json, range_test.png and range_test.svg",
     )
     finder.add_argument("--quiet", action="store_true", help="print only the files written")
+
+
+def add_landscape_parser(commands) -> None:
+    from trainers import landscape
+
+    land = _command(
+        commands,
+        "landscape",
+        description="Train each optimizer from the same initial weights, taking snapshots of "
+        "the weights as they train; then compute the loss along straight lines (each run's "
+        "start to end, and the first run's end to the second's, from t=-0.5 to 1.5), on a "
+        "slice around the first run's final weights along two filter-normalized random "
+        "directions, and on the plane of the first two principal components of all the "
+        "snapshots, with every run's path on it (see ../shared/EQUATIONS.md, Instruments).",
+    )
+    add_run_arguments(land)
+    land.add_argument(
+        "--optimizers",
+        metavar="A,B,...",
+        help="optimizers whose paths to draw on one plane (default: the run's --optimizer)",
+    )
+    land.add_argument(
+        "--grid",
+        type=int,
+        default=landscape.GRID,
+        metavar="N",
+        help=f"points a side of each map ({landscape.MIN_GRID}-{landscape.MAX_GRID}; default "
+        f"{landscape.GRID})",
+    )
+    land.add_argument(
+        "--snapshots",
+        type=int,
+        default=landscape.SNAPSHOTS,
+        metavar="N",
+        help=f"about N weight snapshots per run make its path (default {landscape.SNAPSHOTS})",
+    )
+    land.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for lines.csv, slice.csv, paths.csv, paths_map.csv, landscape.json and "
+        "the figures (lines, slice, paths as PNG and SVG)",
+    )
+    land.add_argument("--quiet", action="store_true", help="print only the files written")
 
 
 def add_benchmark_parser(commands) -> None:
