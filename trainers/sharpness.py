@@ -6,7 +6,9 @@ automatic differentiation per product; no Hessian is ever formed), on one fixed 
 adaptive optimizers the quantity is the preconditioned one, the largest eigenvalue of
 D^(-1/2) H D^(-1/2), with D the optimizer's own diagonal scaling read from its state
 (`preconditioner`). `threshold` gives the value beyond which the optimizer in use is unstable
-on a quadratic: 2 / eta for gradient descent, and the momentum forms' and Adam's thresholds.
+on a quadratic: 2 / eta for gradient descent, and the momentum forms' and Adam's thresholds;
+`formula` writes it as its row of the table ("2/η"), and `verdict` says in a sentence where a
+measurement stands against it (below, at the edge of stability, past it).
 """
 
 from __future__ import annotations
@@ -185,6 +187,19 @@ def threshold(optimizer: str, hyperparameters: dict) -> tuple[float, str] | None
     """(the stability threshold, what it bounds) for `optimizer` at its `hyperparameters`
     (its learning rate among them), from EQUATIONS.md's table; None for those it has none for
     (AdaDelta, or an optimizer of one's own)."""
+    rule = _rule(optimizer, hyperparameters)
+    return None if rule is None else rule[:2]
+
+
+def formula(optimizer: str, hyperparameters: dict) -> str | None:
+    """The threshold of `optimizer` as written in its table row: "2/η", "(2+2β)/(η(1−β))" (the
+    form its hyperparameters choose) ...; None where it has none."""
+    rule = _rule(optimizer, hyperparameters)
+    return None if rule is None else rule[2]
+
+
+def _rule(optimizer: str, hyperparameters: dict) -> tuple[float, str, str] | None:
+    """(threshold, what it bounds, its formula) of EQUATIONS.md's row for `optimizer`."""
     from trainers import catalog
 
     try:
@@ -195,19 +210,55 @@ def threshold(optimizer: str, hyperparameters: dict) -> tuple[float, str] | None
     values.update(hyperparameters)
     eta = float(values["learning_rate"])
     if optimizer == "sgd":
-        return 2.0 / eta, "lambda_max"
+        return 2.0 / eta, "lambda_max", "2/η"
     if optimizer in ("momentum", "nesterov"):
         beta = float(values["momentum"])
         averaged = str(values.get("ewma", True)).lower() in ("true", "1")
         value = (2.0 + 2.0 * beta) / eta
+        factors = ["η"]
         if averaged:
             value /= 1.0 - beta
+            factors.append("(1−β)")
         if optimizer == "nesterov":
             value /= 1.0 + 2.0 * beta
-        return value, "lambda_max"
+            factors.append("(1+2β)")
+        below = factors[0] if len(factors) == 1 else f"({''.join(factors)})"
+        return value, "lambda_max", f"(2+2β)/{below}"
     if optimizer in ("rmsprop", "adagrad"):
-        return 2.0 / eta, "preconditioned lambda_max"
+        return 2.0 / eta, "preconditioned lambda_max", "2/η"
     if optimizer == "adam":
         beta_1 = float(values["beta_1"])
-        return (2.0 + 2.0 * beta_1) / ((1.0 - beta_1) * eta), "preconditioned lambda_max"
+        value = (2.0 + 2.0 * beta_1) / ((1.0 - beta_1) * eta)
+        return value, "preconditioned lambda_max", "(2+2β₁)/((1−β₁)η)"
     return None
+
+
+EDGE = (0.9, 1.25)
+"""λmax between these fractions of the threshold is "at the edge of stability": gradient descent
+hovers there, mostly just above 2/η (Cohen et al. 2021); the tests' sine run at η = 0.3 stays
+at 1.0 to 1.14 of it, with one spike to 1.3."""
+
+
+def verdict(value: float, bound: float | None, quantity: str, rule: str | None = None) -> str:
+    """One sentence on a measurement: "λmax is 0.97 of the threshold 2/η (6.48 of 6.67): at
+    the edge of stability." `quantity` is the event's ("lambda_max" or "preconditioned
+    lambda_max"), `rule` the threshold's formula (`formula`)."""
+    what = "The preconditioned sharpness" if quantity.startswith("preconditioned") else "λmax"
+    if not math.isfinite(value):
+        return f"{what} is not a finite number: the run has diverged."
+    if bound is None or not math.isfinite(bound) or bound <= 0:
+        return f"{what} is {_number(value)}; this optimizer has no stability threshold to compare."
+    ratio = value / bound
+    named = f"the threshold {rule}" if rule else "the threshold"
+    share = f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"  # 0.0026, not 0.00
+    said = f"{what} is {share} of {named} ({_number(value)} of {_number(bound)})"
+    if ratio < EDGE[0]:
+        return f"{said}: below it, where the steps are stable."
+    if ratio <= EDGE[1]:
+        return f"{said}: at the edge of stability."
+    return f"{said}: past it, so expect the loss to rise or the run to diverge."
+
+
+def _number(value: float) -> str:
+    """6.67, 0.0123, 36,860: three digits, without an exponent up to the thousands."""
+    return f"{value:,.0f}" if 1e3 <= abs(value) < 1e9 else f"{value:.3g}"

@@ -141,6 +141,42 @@ def test_thresholds_of_the_table():
     assert sharpness.threshold("no-such-optimizer", {"learning_rate": 1.0}) is None
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "hyper", "written"),
+    [
+        ("sgd", {}, "2/η"),
+        ("momentum", {}, "(2+2β)/(η(1−β))"),
+        ("momentum", {"ewma": False}, "(2+2β)/η"),
+        ("nesterov", {}, "(2+2β)/(η(1−β)(1+2β))"),
+        ("nesterov", {"ewma": False}, "(2+2β)/(η(1+2β))"),
+        ("rmsprop", {}, "2/η"),
+        ("adagrad", {}, "2/η"),
+        ("adam", {}, "(2+2β₁)/((1−β₁)η)"),
+        ("adadelta", {}, None),
+    ],
+)
+def test_each_threshold_is_written_as_its_row_of_the_table(optimizer, hyper, written):
+    assert sharpness.formula(optimizer, {"learning_rate": 0.1, **hyper}) == written
+
+
+def test_the_verdict_names_the_fraction_of_the_threshold_and_what_it_means():
+    edge = 2 / 0.3
+    assert sharpness.verdict(0.97 * edge, edge, "lambda_max", "2/η") == (
+        "λmax is 0.97 of the threshold 2/η (6.47 of 6.67): at the edge of stability."
+    )
+    assert sharpness.verdict(1.2 * edge, edge, "lambda_max").endswith("at the edge of stability.")
+    assert sharpness.verdict(0.5 * edge, edge, "lambda_max").endswith("where the steps are stable.")
+    assert sharpness.verdict(1.5 * edge, edge, "lambda_max").endswith(
+        "past it, so expect the loss to rise or the run to diverge."
+    )
+    adam = sharpness.verdict(10.0, 3800.0, "preconditioned lambda_max", "(2+2β₁)/((1−β₁)η)")
+    assert adam.startswith("The preconditioned sharpness is 0.0026 of the threshold (2+2β₁)")
+    assert sharpness.verdict(3.0, None, "lambda_max") == (
+        "λmax is 3; this optimizer has no stability threshold to compare."
+    )
+    assert "diverged" in sharpness.verdict(float("nan"), edge, "lambda_max")
+
+
 def _tracked(rate: float, epochs: int, every: int = 25, optimizer: str = "sgd"):
     from trainers.config import RunConfig
     from trainers.session import TrainingSession
