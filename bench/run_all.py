@@ -36,6 +36,7 @@ SCRIPTS = (
     (11, "a fair benchmark in minutes", "bench_benchmark.py"),
     (12, "the range test's rate against a grid search", "bench_lr_find.py"),
     (13, "the cost of tracking sharpness", "bench_sharpness.py"),
+    (14, "a 41x41 loss map", "bench_landscape.py"),
 )
 REPORT = bench.ROOT / "docs" / "performance.md"
 ROW_TIMEOUT_S = 420

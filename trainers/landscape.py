@@ -183,13 +183,24 @@ class Landscape:
     path_steps: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     directions: tuple | None = None  # the slice's (centre, d1, d2), flat
     slice_index: int = 0  # the run the slice is centred on
+    diverged: list[str] = dataclasses.field(default_factory=list)  # labels of runs that did
     status: str = "completed"
     message: str = ""
     seconds: float = 0.0
 
     @property
     def note(self) -> str:
-        return explained_note(self.plane.share) if self.plane is not None else ""
+        """The plane's share of variance in words, and which runs diverged off it."""
+        if self.plane is None:
+            return ""
+        words = explained_note(self.plane.share)
+        if self.diverged and len(self.diverged) < len(self.labels):
+            names = ", ".join(self.diverged)
+            words += (
+                f" {names} diverged: the plane is that of the other runs, and its path, "
+                "projected on it, leaves the map where it blew up."
+            )
+        return words
 
 
 # ----------------------------------------------------------------------------- Keras
@@ -285,6 +296,8 @@ class _Paths:
         self.snapshots: list[list[np.ndarray]] = []
         self.steps: list[list[int]] = []
         self.last_sent = 0.0
+        self.flat: list[np.ndarray] = []  # every snapshot, in arrival order
+        self.gram = np.zeros((0, 0))  # their dot products, grown a row at a time
 
     def start(self, label: str) -> None:
         self.labels.append(label)
@@ -294,13 +307,24 @@ class _Paths:
     def take(self, step: int, weights: np.ndarray) -> None:
         if not np.all(np.isfinite(weights)):
             return
-        self.snapshots[-1].append(np.array(weights, dtype=np.float32))
+        weights = np.array(weights, dtype=np.float32)
+        self.snapshots[-1].append(weights)
         self.steps[-1].append(step)
+        wide = weights.astype(np.float64)
+        row = np.array([float(wide @ w) for w in self.flat])
+        n = len(self.flat)
+        gram = np.empty((n + 1, n + 1))
+        gram[:n, :n], gram[n, :n], gram[:n, n] = self.gram, row, row
+        gram[n, n] = float(wide @ wide)
+        self.flat.append(weights)
+        self.gram = gram
         if time.perf_counter() - self.last_sent >= 0.25:
             self.send()
 
-    def stacked(self) -> np.ndarray:
-        return np.concatenate([np.stack(s) for s in self.snapshots if s])
+    def stacked(self, runs: list[int] | None = None) -> np.ndarray:
+        """The snapshots of `runs` (default: all), one per row."""
+        chosen = range(len(self.snapshots)) if runs is None else runs
+        return np.concatenate([np.stack(self.snapshots[i]) for i in chosen if self.snapshots[i]])
 
     def paths(self, plane: SharedPlane) -> dict[str, np.ndarray]:
         return {
@@ -309,15 +333,26 @@ class _Paths:
         }
 
     def send(self) -> None:
-        """The paths so far on the plane of the snapshots so far (once there are 3)."""
+        """The paths so far on the plane of the snapshots so far (once there are 3): from
+        the snapshots' Gram matrix alone, so each costs a small eigenproblem, not a pass over
+        every weight of every snapshot."""
         self.last_sent = time.perf_counter()
-        if sum(len(s) for s in self.snapshots) < 3:
+        n = len(self.flat)
+        if n < 3:
             return
-        try:
-            plane = shared_plane(self.stacked())
-        except ConfigError:
+        centring = np.eye(n) - 1.0 / n
+        values, vectors = np.linalg.eigh(centring @ self.gram @ centring)
+        order = np.argsort(values)[::-1]
+        values, vectors = np.clip(values[order], 0.0, None), vectors[:, order]
+        if values.sum() <= 0 or values[1] <= 0:
             return
-        self.emit(PathsMoved(self.key, self.paths(plane), plane.share))
+        coords = vectors[:, :2] * np.sqrt(values[:2])
+        coords *= np.where(coords[0] > 0, -1.0, 1.0)  # the first snapshot at the lower left
+        paths, at = {}, 0
+        for label, taken in zip(self.labels, self.snapshots, strict=True):
+            paths[label] = coords[at : at + len(taken)]
+            at += len(taken)
+        self.emit(PathsMoved(self.key, paths, float(values[:2].sum() / values.sum())))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -419,12 +454,18 @@ class LandscapeSession:
             results.append(session.run())
         paths.send()
         landscape = Landscape(labels=[label for label, _ in runs], results=results)
-        trained = [r for r in results if r.model is not None and r.initial_weights]
-        if self.control.stop_requested or len(trained) < len(runs):
-            landscape.status = "stopped" if self.control.stop_requested else "failed"
-            landscape.message = next(
-                (r.message for r in results if r.message), "Stopped before every run trained."
-            )
+        failed = [
+            (label, r)
+            for (label, _), r in zip(runs, results, strict=False)
+            if r.status not in ("completed", "diverged", "stopped")
+        ]
+        if self.control.stop_requested or failed or len(results) < len(runs):
+            if failed:
+                label, result = failed[0]
+                landscape.status = "failed"
+                landscape.message = f"{label} {result.status}: {result.message}"
+            else:
+                landscape.status, landscape.message = "stopped", "Stopped before the maps."
             landscape.seconds = time.perf_counter() - started
             return landscape
         if any(not s or paths.steps[i][0] != 0 for i, s in enumerate(paths.snapshots)):
@@ -493,12 +534,20 @@ class LandscapeSession:
         if self.control.stop_requested:
             landscape.status = "stopped"
             return
-        plane = shared_plane(paths.stacked())
+        # A run that diverged ends with weights far out: the plane and the map are those of
+        # the others (of every run when all diverged), its path projected on them.
+        statuses = [r.status for r in landscape.results]
+        landscape.diverged = [
+            label for (label, _), st in zip(runs, statuses, strict=True) if st == "diverged"
+        ]
+        kept = [i for i, st in enumerate(statuses) if st != "diverged"] or list(range(len(runs)))
+        plane = shared_plane(paths.stacked(kept))
         landscape.plane = plane
         landscape.paths = paths.paths(plane)
         landscape.path_steps = dict(zip(paths.labels, paths.steps, strict=True))
         self.listener(PathsMoved(self.key, landscape.paths, plane.share))
-        xs, ys = map_range(np.concatenate(list(landscape.paths.values())), grid)
+        covered = [landscape.paths[runs[i][0]] for i in kept]
+        xs, ys = map_range(np.concatenate(covered), grid)
         self._status(f"The loss under the paths ({grid} x {grid})...")
         clock = time.perf_counter()
         values = train.grid(plane.center, plane.axes[0], plane.axes[1], xs, ys)

@@ -174,6 +174,13 @@ def test_paths_are_sent_while_the_runs_train(job):
     for label in found.labels:
         np.testing.assert_allclose(final.paths[label], found.paths[label])
     assert final.explained == pytest.approx(found.plane.share)
+    # the live paths come from the snapshots' Gram matrix alone: once every snapshot is in,
+    # they are the final plane's projections
+    live = events[moved[-2]]
+    scale = max(np.abs(xy).max() for xy in found.paths.values())
+    for label in found.labels:
+        np.testing.assert_allclose(live.paths[label], found.paths[label], atol=1e-5 * scale)
+    assert live.explained == pytest.approx(found.plane.share, rel=1e-6)
 
 
 def test_the_figures_show_the_landscapes_numbers(job):
@@ -245,3 +252,35 @@ def _env() -> dict:
     import os
 
     return dict(os.environ)
+
+
+def test_a_run_that_diverges_keeps_its_path_up_to_its_last_finite_weights():
+    base = RunConfig(dataset="sine", epochs=3, batch_size="32", seed=2)
+    runs = plans.plan(base, optimizers=["sgd", "adam"])
+    runs[0] = (runs[0][0], dataclasses.replace(runs[0][1], hyperparameters={"learning_rate": 50.0}))
+    found = landscape.LandscapeSession(landscape.LandscapeSpec(runs=runs, grid=5)).run()
+    assert found.status == "completed", found.message
+    assert found.results[0].status == "diverged"
+    assert "last finite weights" in found.lines[0].label
+    assert np.isfinite(found.paths[found.labels[0]]).all()
+    assert np.isfinite(found.paths_map.values).all()  # the plane and map of the others
+    adam = found.paths[found.labels[1]]
+    assert found.paths_map.xs[0] <= adam[:, 0].min() and adam[:, 0].max() <= found.paths_map.xs[-1]
+    assert found.diverged == [found.labels[0]] and "diverged" in found.note
+
+
+def test_a_stopped_job_ends_as_stopped_without_maps():
+    from trainers.control import JobControl
+
+    control = JobControl()
+    runs = plans.plan(RunConfig(dataset="moons", epochs=2), optimizers=["sgd", "adam"])
+
+    def stop_at_first_paths(event):
+        if isinstance(event, PathsMoved):
+            control.stop()
+
+    session = landscape.LandscapeSession(
+        landscape.LandscapeSpec(runs=runs, grid=5), stop_at_first_paths, control=control
+    )
+    found = session.run()
+    assert found.status == "stopped" and found.paths_map is None and found.slice is None
