@@ -3,7 +3,8 @@
 A fast run reports 20-50 chunks of steps a second, each a `Steps` event (and an
 `OptimizerSteps` when the window inspects the optimizer). `EventRelay` holds them and sends
 everything that arrived through one call of `send` (the worker's one Qt signal) at most every
-`EMIT_INTERVAL_S`, with the steps of each run merged into one event; events that change what
+`EMIT_INTERVAL_S`, with the steps of each run merged into one event (a sharpness measurement is
+held too, and sent as it came: each is a point of its own); events that change what
 the window shows at once (a status, a run's start, an epoch's end, a run's end) go out at once,
 after what was held, so the order of events is kept. Decision regions are pictures: only the
 newest of each run is worth sending, and at most every `BOUNDARY_INTERVAL_S`.
@@ -23,11 +24,14 @@ from trainers.events import (
     OptimizerSteps,
     RangeSteps,
     RunKey,
+    SharpnessMeasured,
     Steps,
 )
 
 HELD = (Steps, OptimizerSteps, RangeSteps)
 """The events held and merged: new points of a curve, many a second."""
+PASSED = (SharpnessMeasured,)
+"""The events held until the next batch but not merged: one point each, up to one a step."""
 
 EMIT_INTERVAL_S = 0.05
 BOUNDARY_INTERVAL_S = 0.1  # decision regions: at most ten pictures a second
@@ -106,7 +110,7 @@ class EventRelay:
                 self.flush(boundary=True)
             return
         self.held.append(event)
-        if not isinstance(event, HELD):
+        if not isinstance(event, HELD + PASSED):
             # An epoch's end goes out at once but leaves a held picture to its own pace: a run
             # of short epochs would otherwise send a picture per epoch, many a second.
             self.flush(boundary=not isinstance(event, EpochEnded))
