@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self._update_explanation()
         self.view_tabs.addTab(self.training.inside_view, "Inside the optimizer")
         self.view_tabs.addTab(self.training.boundary_plot, "Decision boundary")
+        self.view_tabs.addTab(self.training.sharpness_view, "Sharpness")
         from gui.compare import CompareView
         from gui.runs import RunsView
 

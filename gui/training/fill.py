@@ -77,6 +77,7 @@ def _fill_training(panel, config: RunConfig) -> None:
     panel.schedule_combo.setCurrentText(config.schedule)
     panel.seed_spin.setValue(config.seed)
     panel.validation_spin.setValue(config.validation_split)
+    panel.sharpness_spin.setValue(config.sharpness_every)
     if panel.gpus_check.isEnabled():
         panel.gpus_check.setChecked(config.distribute == "mirrored")
 
@@ -89,7 +90,7 @@ def _left_out(config: RunConfig, gpus: bool) -> list[str]:
         notes.append(f"schedule options ({shown}): the form uses the schedule's defaults")
     if config.distribute == "mirrored" and not gpus:
         notes.append("distribute = mirrored: TensorFlow sees no GPU here, so it uses one device")
-    for name in ("jit_compile", "steps_per_execution", "time_budget_s", "sharpness_every"):
+    for name in ("jit_compile", "steps_per_execution", "time_budget_s"):
         if getattr(config, name) != getattr(DEFAULTS, name):
             notes.append(f"{name} = {getattr(config, name)}: the form uses the default")
     return notes

@@ -39,7 +39,13 @@ from gui.training.csv_choices import CsvChoices
 from gui.widgets import guard_inputs, named
 from gui.widgets.forms import ParamForm
 from trainers import catalog
-from trainers.config import ACTIVATIONS, SCHEDULE_HELP, SCHEDULES, RunConfig
+from trainers.config import (
+    ACTIVATIONS,
+    MAX_SHARPNESS_EVERY,
+    SCHEDULE_HELP,
+    SCHEDULES,
+    RunConfig,
+)
 from trainers.errors import DescentError
 
 KIND_TITLES = {
@@ -68,6 +74,7 @@ SETTINGS = (
     Setting("form/validation", "validation_spin", 0.2),
     Setting("form/hidden", "hidden_edit", "16, 16"),
     Setting("form/activation", "activation_combo", "relu", by_text=True),
+    Setting("form/sharpness_every", "sharpness_spin", 0),
 )
 """What the panel remembers, in the order it is restored (a dataset before its options, an
 optimizer before its hyperparameters)."""
@@ -249,6 +256,20 @@ class SidePanel(QWidget):
         self.validation_spin.setSingleStep(0.05)
         self.validation_spin.setValue(0.2)
         form.addRow("Validation", self.validation_spin)
+        self.sharpness_spin = named(
+            QSpinBox(),
+            "sharpnessEverySpin",
+            "Sharpness every N steps",
+            tip="Measure the sharpness λmax, the largest eigenvalue of the loss's Hessian (by "
+            "power iteration on a fixed batch of the training data), at the start and every N "
+            "steps, against the optimizer's stability threshold (2/η for SGD): see the "
+            "Sharpness tab. Each measurement costs several extra passes over that batch, so "
+            "the run takes longer. Off (0) by default.",
+        )
+        self.sharpness_spin.setRange(0, MAX_SHARPNESS_EVERY)
+        self.sharpness_spin.setSpecialValueText("off")
+        self.sharpness_spin.setSuffix(" steps")
+        form.addRow("Sharpness every", self.sharpness_spin)
         # Enabled by set_device once the engine has said whether TensorFlow sees a GPU.
         self.gpus_check = named(QCheckBox("Use all GPUs"), "allGpusCheck", "Use all GPUs")
         self.gpus_check.setEnabled(False)
@@ -597,6 +618,7 @@ class SidePanel(QWidget):
             batch_size=batch,
             schedule=self.schedule_combo.currentText(),
             seed=self.seed_spin.value(),
+            sharpness_every=self.sharpness_spin.value(),
             distribute="mirrored"
             if self.gpus_check.isEnabled() and self.gpus_check.isChecked()
             else "none",

@@ -1,6 +1,6 @@
 """The Training tab and the views fed by the same run: the step, epoch and metric plots, the
-page explaining the chosen optimizer and loss, the optimizer's inside view and the decision
-regions (the last two are tabs of their own).
+page explaining the chosen optimizer and loss, the optimizer's inside view, the decision
+regions and the sharpness (the last three are tabs of their own).
 
 `TrainingView.handle(event)` takes the events of the window's own run; the window's frame
 timer calls `redraw()`, which redraws at most one changed plot on screen per frame. The plots
@@ -26,7 +26,16 @@ from gui import settings as remembered
 from gui.settings import Setting
 from gui.widgets import named
 from gui.widgets.markdown import MarkdownBrowser
-from trainers.events import Boundary, EpochEnded, Failed, Finished, OptimizerSteps, Started, Steps
+from trainers.events import (
+    Boundary,
+    EpochEnded,
+    Failed,
+    Finished,
+    OptimizerSteps,
+    SharpnessMeasured,
+    Started,
+    Steps,
+)
 
 SETTINGS = (
     Setting("plots/log", "log_check", False),
@@ -90,15 +99,17 @@ class TrainingView(QWidget):
         layout.addWidget(self.split, 1)
         # Made by build_plots(), after the first paint.
         self.step_plot = self.epoch_plot = self.metric_plot = None
-        self.inside_view = self.boundary_plot = None
+        self.inside_view = self.boundary_plot = self.sharpness_view = None
+        self._settings = None  # where the views made by build_plots() remember their choices
         self.info = None  # the RunInfo of the run whose curves are shown
         self.task = "binary"  # the task of the form's dataset
         self._shapes: dict[str, tuple[int, ...]] = {}  # input shapes of datasets described
         self._last_redrawn = -1  # index of the plot the last frame redrew
 
     def build_plots(self) -> None:
-        """The step, epoch and metric plots, and the optimizer and boundary views."""
+        """The step, epoch and metric plots, and the optimizer, boundary and sharpness views."""
         from gui.plots import EpochPlot, StepLossPlot
+        from gui.training import sharpness
         from gui.training.boundary import DecisionBoundaryPlot
         from gui.training.inspect import OptimizerInsideView
 
@@ -120,6 +131,9 @@ class TrainingView(QWidget):
         self.split.setSizes([900, 300])
         self.inside_view = OptimizerInsideView()
         self.boundary_plot = DecisionBoundaryPlot()
+        self.sharpness_view = sharpness.SharpnessView()
+        if self._settings is not None:
+            remembered.restore(self.sharpness_view, sharpness.SETTINGS, self._settings)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         """Side by side, the epoch plots need about 520 pixels; narrower, one above the other
@@ -132,10 +146,15 @@ class TrainingView(QWidget):
         return False
 
     def restore_settings(self, settings) -> None:
+        self._settings = settings
         remembered.restore(self, SETTINGS, settings)
 
     def save_settings(self, settings) -> None:
         remembered.save(self, SETTINGS, settings)
+        if self.sharpness_view is not None:
+            from gui.training import sharpness
+
+            remembered.save(self.sharpness_view, sharpness.SETTINGS, settings)
 
     @property
     def smoothing(self) -> float:
@@ -153,6 +172,7 @@ class TrainingView(QWidget):
             self.metric_plot,
             self.inside_view,
             self.boundary_plot,
+            self.sharpness_view,
         )
 
     # ============================================================================ choices
@@ -209,6 +229,7 @@ class TrainingView(QWidget):
         self.metric_plot.clear_curves()
         self.inside_view.clear()
         self.boundary_plot.set_points(None, None, [])
+        self.sharpness_view.clear()
         self.run_label.setText("")
         self.info = None
         self._label_units("", "", (0.0, 1.0))
@@ -230,9 +251,12 @@ class TrainingView(QWidget):
                 )
             case Boundary(epoch=epoch, probabilities=probabilities):
                 self.boundary_plot.show_probabilities(epoch, probabilities)
+            case SharpnessMeasured():
+                self.sharpness_view.append(event)
             case Finished() | Failed():
                 # A stopped or failed run ends short of its planned steps: the axis fits them.
                 self.step_plot.end_following()
+                self.sharpness_view.end_following()
 
     def _started(self, info) -> None:
         self.info = info
@@ -240,6 +264,7 @@ class TrainingView(QWidget):
         self.step_plot.follow_run(info.total_steps)
         self.epoch_plot.follow_run(info.config.epochs, validation)
         self.metric_plot.follow_run(info.config.epochs, validation)
+        self.sharpness_view.follow_run(info)
         from trainers import catalog
 
         config = info.config
