@@ -5,6 +5,10 @@
     .venv/bin/python tools/screenshots.py --sizes
         # docs/screens/<size>-<tab>.png: every tab at 1024x700 and 1280x800, and at 1920x1080
         # with lecture zoom 150%, after SGD with batch 1 for 10 epochs on the spirals
+    .venv/bin/python tools/screenshots.py --sharpness
+        # docs/sharpness.png: full-batch gradient descent on the sine at two rates, its
+        # sharpness against 2/eta side by side; docs/screens/<size>-sharpness.png at
+        # 1024x700 and 1600x1000
 
 Runs offscreen, with its own settings file and run library, so it neither needs a display nor
 touches yours.
@@ -177,9 +181,85 @@ def sized_screenshots(folder: Path) -> list[Path]:
     return written
 
 
+SHARPNESS_RATES = (0.1, 0.3)
+"""Full-batch gradient descent on the sine, 32 tanh units, 400 epochs: at 0.1 the sharpness
+rises and levels off below 2/eta = 20; at 0.3 it reaches 2/eta = 6.7 and hovers there
+(tests/trainers/test_sharpness.py)."""
+SHARPNESS_SIZES = ((1024, 700), (1600, 1000))
+
+
+def sharpness_screenshots(path: Path, folder: Path) -> list[Path]:
+    """`path`: the Sharpness tab's verdict and plot after each of `SHARPNESS_RATES`, side by
+    side; in `folder`, the window on that tab at each of `SHARPNESS_SIZES` after the last."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtGui import QImage, QPainter, QPalette
+
+    window, app = open_window(*SHARPNESS_SIZES[-1])
+
+    def settle() -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(300, loop.quit)
+        loop.exec()
+        window._on_redraw(everything=True)
+        app.processEvents()
+
+    panel = window.panel
+    window.select_dataset("sine")
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))
+    panel.variant_combo.setCurrentIndex(panel.variant_combo.findData("batch"))
+    panel.hidden_edit.setText("32")
+    panel.activation_combo.setCurrentText("tanh")
+    panel.epochs_spin.setValue(400)
+    panel.seed_spin.setValue(0)
+    panel.sharpness_spin.setValue(10)
+    view = window.training.sharpness_view
+    grabs = []
+    for rate in SHARPNESS_RATES:
+        panel.optimizer_form.set_values({"learning_rate": rate})
+        window.start_training()
+        wait_for(window.sig_run_finished, 600)
+        window.view_tabs.setCurrentWidget(view)
+        window.banner.hide()  # the rate's advice, at 0.3: both grabs the same height
+        settle()
+        grabs.append(view.splitter.widget(0).grab().toImage())
+        steps, values = view.steps, view.measured
+        print(f"eta {rate}: 2/eta = {2 / rate:.3g}; lambda_max", end=" ")
+        print(", ".join(f"{s}: {v:.3g}" for s, v in zip(steps, values, strict=True)))
+        print(f"  {view.verdict.text()}")
+    gap = 12
+    width = sum(image.width() for image in grabs) + gap * (len(grabs) - 1)
+    height = max(image.height() for image in grabs)
+    joined = QImage(width, height, QImage.Format.Format_RGB32)
+    joined.fill(app.palette().color(QPalette.ColorRole.Window))
+    painter = QPainter(joined)
+    x = 0
+    for image in grabs:
+        painter.drawImage(x, 0, image)
+        x += image.width() + gap
+    painter.end()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joined.save(str(path))
+    written = [path]
+    print(f"wrote {path}")
+    for width, height in SHARPNESS_SIZES:
+        window.resize(width, height)
+        settle()
+        shot = folder / f"{width}x{height}-sharpness.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(shot))
+        written.append(shot)
+        print(f"wrote {shot}")
+    window.close()
+    return written
+
+
 if __name__ == "__main__":
     if "--sizes" in sys.argv[1:]:
         sized_screenshots(ROOT / "docs" / "screens")
+        sys.stdout.flush()
+        os._exit(0)
+    if "--sharpness" in sys.argv[1:]:
+        sharpness_screenshots(ROOT / "docs" / "sharpness.png", ROOT / "docs" / "screens")
         sys.stdout.flush()
         os._exit(0)
     main_window_screenshot(ROOT / "docs" / "screenshot.png")
