@@ -73,21 +73,33 @@ def _evaluate(model, weights, x, y) -> float:
     return float(model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)["loss"])
 
 
-def test_the_evaluator_equals_a_direct_evaluate_with_the_penalties():
+def _network(first: str):
+    """A small classifier whose first layer is a Dense or a layer normalization (whose scale
+    and offset are 1-D: no direction moves them), with an L2 penalty on a kernel."""
+    front = (
+        [keras.layers.Dense(12, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.01))]
+        if first == "dense"
+        else [
+            keras.layers.LayerNormalization(),
+            keras.layers.Dense(
+                12, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.01)
+            ),
+        ]
+    )
+    model = keras.Sequential(
+        [keras.Input((6,)), *front, keras.layers.Dense(3, activation="softmax")]
+    )
+    model.compile(loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("first", ["dense", "normalization"])
+def test_the_evaluator_equals_a_direct_evaluate_with_the_penalties(first):
     keras.utils.set_random_seed(1)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((700, 6)).astype("float32")
     y = rng.integers(0, 3, 700)
-    model = keras.Sequential(
-        [
-            keras.Input((6,)),
-            keras.layers.Dense(
-                12, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.01)
-            ),
-            keras.layers.Dense(3, activation="softmax"),
-        ]
-    )
-    model.compile(loss="sparse_categorical_crossentropy")
+    model = _network(first)
     centre = landscape.flat(model.get_weights())
     shaped = landscape.unflatten(model, centre)
     d1 = landscape.flat(landscape.filter_normalized(shaped, rng))
