@@ -80,7 +80,8 @@ def save_run(result: RunResult, out_dir: str | Path, *, save_model: bool = True)
     """Write the run into `out_dir` (created if needed); returns the folder.
 
     The curves are written first, so a model that fails to save loses nothing else; that
-    failure is then raised as a TrainingError naming the folder.
+    failure is then raised as a TrainingError naming the folder. With the model come run.py
+    and run_data.npz: the run as a plain Keras script (`trainers.script`).
     """
     out = Path(out_dir)
     try:
@@ -122,4 +123,8 @@ def save_run(result: RunResult, out_dir: str | Path, *, save_model: bool = True)
                 f"The curves were saved in {out}, but the model could not be saved there: "
                 f"{exc}. Check the folder is writable and the disk has room."
             ) from None
+        if result.initial_weights:
+            from trainers.script import write_script
+
+            write_script(result, out)  # run.py: the run as a plain Keras script
     return out
