@@ -19,6 +19,7 @@ PLAIN = (
     "trainers.events",
     "trainers.parsing",
     "trainers.plans",
+    "trainers.plugin_folder",
     "trainers.summary",
     "trainers.tuning",
     "trainers.advice",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainers import catalog
+from trainers import catalog, plugin_folder
 from trainers.errors import ConfigError
 from trainers.parsing import is_full_batch
 
@@ -295,6 +295,8 @@ def _entry(lookup, name: str):
     try:
         return lookup(name)
     except ValueError as exc:
+        if lookup in (catalog.optimizer_info, catalog.loss_info):  # perhaps a plugin's
+            raise ConfigError(f"{exc} {plugin_folder.hint()}") from None
         raise ConfigError(str(exc)) from None
 
 
