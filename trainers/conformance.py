@@ -55,7 +55,8 @@ def _run(name: str, check: Callable[[], str | None]) -> Check:
     except Exception as exc:  # the class under test is someone else's code
         # TensorFlow's trace errors start with "in user code:"; the cause is the last line
         text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-        reason = f"{type(exc).__name__}: {text[-1] if text else ''}".strip()
+        last = text[-1] if text else ""
+        reason = last if last.startswith(type(exc).__name__) else f"{type(exc).__name__}: {last}"
     return Check(name, reason is None, reason or "")
 
 

@@ -136,7 +136,7 @@ def load_plugins(
 ) -> list[Plugin]:
     """Load the plugin folder's files (unless `use_folder` is false), then `extra`, in order.
 
-    A file already loaded in this process is not run again: its earlier `Plugin` is returned.
+    A file this process already tried is not run again: its earlier `Plugin` is returned.
     Never raises; a failure is a `Plugin` whose `error` holds the traceback.
     """
     wanted = [(p, FOLDER) for p in (folder_files(folder) if use_folder else [])]
@@ -147,7 +147,7 @@ def load_plugins(
         if key in seen:
             continue
         seen.add(key)
-        earlier = next((p for p in LOADED if _key(p.path) == key and p.ok), None)
+        earlier = next((p for p in LOADED if _key(p.path) == key), None)
         plugins.append(earlier or load_plugin(path, source))
     return plugins
 

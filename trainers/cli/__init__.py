@@ -26,8 +26,10 @@ from trainers.errors import DescentError
 
 def cmd_list(out=None) -> int:
     """`descent list`: datasets, optimizers with their ranges, losses and the device."""
+    from trainers.cli.plugins import origins
+
     w = (out or sys.stdout).write
-    w(output.catalog_text())
+    w(output.catalog_text(origins()))
     from trainers.cli.train import start_tensorflow
 
     start_tensorflow()  # without TensorFlow's start-up lines on stderr
@@ -60,6 +62,9 @@ def main(
 ) -> int:
     """Run one sub-command; `draw_plots` draws `train --plots`'s pictures (see write_plots),
     `draw_figures` a benchmark report's."""
+    from trainers.cli.plugins import load_for_command
+
+    load_for_command(argv)  # before the parser: its choices and help read the catalog
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "help":
@@ -83,6 +88,10 @@ def main(
             return cmd_landscape(args, draw_figures)
         if args.command == "runs":
             return cmd_runs(args)
+        if args.command == "check-plugin":
+            from trainers.cli.plugins import cmd_check_plugin
+
+            return cmd_check_plugin(args)
     except DescentError as exc:
         # On bad input the message is the whole story; a failed save after training exits 1.
         from trainers.errors import TrainingError

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "lr-find": "learning-rate range test: the loss as the rate grows, and suggested rates",
     "landscape": "the loss along lines and planes of the network, and the runs' paths on it",
     "runs": "list recorded runs; show, rename, tag or delete one",
+    "check-plugin": "run a plugin's optimizers and losses through the checks ours pass",
     "help": "print this help, or a command's (`help train`)",
 }
 """Every sub-command and its one-line help, in the order `--help` lists them."""

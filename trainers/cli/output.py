@@ -66,8 +66,14 @@ def aligned_table(columns: Sequence[Column], items: Sequence[Any], right: Sequen
 
 
 # ---------------------------------------------------------------------------- `descent list`
-def catalog_text() -> str:
-    """What `descent list` prints before the device: datasets, optimizers, losses."""
+def catalog_text(origins: dict[str, str] | None = None) -> str:
+    """What `descent list` prints before the device: datasets, optimizers, losses; an entry
+    in `origins` (a plugin's) is marked with where it came from."""
+    origins = origins or {}
+
+    def mark(name: str) -> str:
+        return f"  [{origins[name]}]" if name in origins else ""
+
     lines = ["Datasets"]
     for kind in ("generated", "scikit-learn", "keras"):
         lines.append(f"  {kind}:")
@@ -80,13 +86,13 @@ def catalog_text() -> str:
     lines += ["", "Optimizers (hyperparameter=default, valid range: meaning)"]
     for info in catalog.OPTIMIZERS:
         equation = info.equation.replace("\n", " ; ")
-        lines.append(f"  {info.name:<10} {info.display_name}: {equation}")
+        lines.append(f"  {info.name:<10} {info.display_name}: {equation}{mark(info.name)}")
         for p in info.params:
             lines.append(f"      {p.name}={p.default}  {p.range_text()}: {p.help}")
     lines += ["", "Losses (fits: tasks)"]
     for loss in catalog.LOSSES:
         opts = ", ".join(f"{p.name}={p.default}" for p in loss.params)
-        lines.append(f"  {loss.name:<32} fits: {', '.join(loss.tasks):<20} {opts}")
+        lines.append(f"  {loss.name:<32} fits: {', '.join(loss.tasks):<20} {opts}{mark(loss.name)}")
     return "\n".join(lines) + "\n"
 
 

@@ -16,6 +16,7 @@ from trainers.cli.commands import COMMANDS, OPTIONS
 from trainers.cli.exits import EXIT_BAD_INPUT
 from trainers.config import ARCHITECTURES, DISTRIBUTE, SCHEDULES, RunConfig
 from trainers.errors import DescentError
+from trainers.plugin_folder import plugin_folder
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +49,7 @@ EXAMPLES = {
     "landscape": "main.py landscape --dataset digits --optimizers sgd,momentum,adam --epochs 10 "
     "--out runs/land",
     "runs": "main.py runs; main.py runs show 3; main.py runs tag 3 keep",
+    "check-plugin": "main.py check-plugin my_optimizer.py; main.py check-plugin --name adam",
     "help": "main.py help train",
 }
 """One line of examples for each sub-command's help."""
@@ -176,9 +178,44 @@ def build_parser() -> argparse.ArgumentParser:
     add_lr_find_parser(commands)
     add_landscape_parser(commands)
     add_runs_parser(commands)
+    add_check_plugin_parser(commands)
     helping = _command(commands, "help")
     helping.add_argument("topic", nargs="?", help="a command whose help to print")
+    for name in PLUGIN_COMMANDS:
+        commands.choices[name].add_argument(
+            "--plugin",
+            action="append",
+            default=[],
+            type=Path,
+            metavar="FILE.py",
+            help="load this plugin (an optimizer or loss) besides the plugin folder's "
+            f"({plugin_folder()}); repeatable",
+        )
     return parser
+
+
+PLUGIN_COMMANDS = ("list", "train", "compare", "benchmark", "lr-find", "landscape", "check-plugin")
+"""The commands that take --plugin (every command loads the plugin folder's)."""
+
+
+def add_check_plugin_parser(commands) -> None:
+    check = _command(
+        commands,
+        "check-plugin",
+        description="Run each optimizer and loss a plugin file defines through the checks our "
+        "own pass: config round-trip, a step gives finite weights, it traces under jit_compile, "
+        "it lowers the loss of a quadratic, a saved model reloads in a fresh process, and two "
+        "MirroredStrategy devices match one. Prints a table; exits 0 only when every check "
+        "passed.",
+    )
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE.py", help="plugin files")
+    check.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also check this optimizer or loss of the catalog (ours, or a plugin's)",
+    )
 
 
 RUNS_DIR_HELP = (
