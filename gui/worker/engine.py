@@ -74,6 +74,10 @@ class WorkerSignals(QObject):
     """A benchmark job ended: its job number and its `trainers.report.Report` (built here, off
     the UI thread: its bootstrap intervals take a second), whose `result` is the
     `trainers.benchmark.BenchmarkResult`; None when it could not start (`Failed` says why)."""
+    sig_landscape = Signal(int, object)
+    """A landscape job ended: its job number and its `trainers.landscape.Landscape` (lines,
+    slice, paths and the map under them; a stopped one has what was computed), or None when
+    it could not be computed (`Failed` says why). Its paths came before as `PathsMoved`."""
 
 
 class TrainingWorker(WorkerSignals):
@@ -122,6 +126,13 @@ class TrainingWorker(WorkerSignals):
         (`trainers.lr_find.run_range_test`); its job number, or None while a job is in
         progress. `RangeSteps` events report its steps; `sig_lr_find` carries the result."""
         return self._request(self._lr_find, config, eta_min, eta_max, steps, list(seeds))
+
+    def request_landscape(self, spec) -> int | None:
+        """Queue a landscape job (`trainers.landscape.LandscapeSpec`): its runs trained one
+        after another from the same weights, then the loss along lines, on a slice and under
+        their paths; its job number, or None while a job is in progress. `PathsMoved` events
+        bring the paths as they train; `sig_landscape` carries the result."""
+        return self._request(self._landscape, spec)
 
     def _request(self, function, *args) -> int | None:
         with self._lock:
@@ -390,11 +401,9 @@ class TrainingWorker(WorkerSignals):
         import numpy as np
 
         from trainers import lr_find
-        from trainers.errors import DescentError
         from trainers.events import RangeSteps
 
-        test = None
-        try:
+        def test():
             schedule = lr_find.rates(eta_min, eta_max, steps)
 
             def on_step(step: int, losses) -> None:
@@ -405,7 +414,7 @@ class TrainingWorker(WorkerSignals):
                 )
 
             self._relay(Status(key, f"Range test: building {len(seeds)} model(s)..."))
-            test = lr_find.run_range_test(
+            return lr_find.run_range_test(
                 config,
                 eta_min=eta_min,
                 eta_max=eta_max,
@@ -414,6 +423,24 @@ class TrainingWorker(WorkerSignals):
                 control=control,
                 on_step=on_step,
             )
+
+        self._instrument(key, self.sig_lr_find, test)
+
+    def _landscape(self, key: RunKey, control: JobControl, spec) -> None:
+        from trainers.landscape import LandscapeSession
+
+        session = LandscapeSession(spec, self._relay, key=key, control=control)
+        self._instrument(key, self.sig_landscape, session.run)
+
+    def _instrument(self, key: RunKey, signal, compute) -> None:
+        """An instrument's job: `signal(job, compute())`, or `signal(job, None)` after a
+        `Failed` that says why (our error's message, or one line for a bug), once every event
+        of the job has gone out."""
+        from trainers.errors import DescentError
+
+        result = None
+        try:
+            result = compute()
         except DescentError as exc:
             self._refused(key, exc)
         except Exception as exc:  # a bug: said in the tab, as the worker's loop would say it
@@ -421,8 +448,8 @@ class TrainingWorker(WorkerSignals):
             self._refused(key, RuntimeError(_went_wrong(exc)))
         finally:
             self._done()
-            self._relay.flush()  # every step goes out before the result
-            self.sig_lr_find.emit(key.job, test)
+            self._relay.flush()  # every event goes out before the result
+            signal.emit(key.job, result)
 
     def _collect_part(self, control: JobControl) -> None:
         """Have the GUI thread collect the garbage a part of the job has just left, and wait

@@ -22,6 +22,7 @@ from trainers.events import (
     EpochEnded,
     Event,
     OptimizerSteps,
+    PathsMoved,
     RangeSteps,
     RunKey,
     SharpnessMeasured,
@@ -39,7 +40,8 @@ BOUNDARY_INTERVAL_S = 0.1  # decision regions: at most ten pictures a second
 
 def merged(events: list[Event]) -> list[Event]:
     """`events` with each run's `Steps` (and `OptimizerSteps`) joined into one event, placed
-    where its first one was; of each run's `Boundary` only the newest is kept, in its place."""
+    where its first one was; of each run's `Boundary` (and each job's `PathsMoved`, which holds
+    every path so far) only the newest is kept, in its place."""
     out: list[Event] = []
     parts: dict[tuple[type, RunKey], list[Event]] = {}
     slot: dict[tuple[type, RunKey], int] = {}
@@ -51,7 +53,7 @@ def merged(events: list[Event]) -> list[Event]:
                 slot[kind] = len(out)
                 out.append(event)
             parts[kind].append(event)
-        elif isinstance(event, Boundary):
+        elif isinstance(event, Boundary | PathsMoved):
             if kind in slot:
                 out[slot[kind]] = event
             else:
