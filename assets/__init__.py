@@ -17,7 +17,7 @@ the catalog entry, so they cannot drift from what the engine runs."""
 INSTRUMENTS_DIR = ASSETS / "instruments"
 """One `<name>.md` per instrument of the window (the learning-rate range test, ...): what it
 does, how to read it and its pitfalls, in the same Markdown subset."""
-INSTRUMENTS = ("lr_range_test", "sharpness")
+INSTRUMENTS = ("lr_range_test", "sharpness", "landscape")
 """The instruments' pages the window shows (the self-test checks that each is there)."""
 
 FENCE = "```"

@@ -204,6 +204,12 @@ class MainWindow(QMainWindow):
         self.range_view.sig_test_finished.connect(self._on_range_test_finished)
         self.range_view.sig_use_rate.connect(self.use_learning_rate)
         self.view_tabs.addTab(self.range_view, "Learning rate")
+        from gui.landscape import LandscapeView
+
+        self.landscape_view = LandscapeView(self.worker, self.build_config)
+        self.landscape_view.sig_landscape_started.connect(lambda: self._set_comparing(True))
+        self.landscape_view.sig_landscape_finished.connect(self._on_landscape_finished)
+        self.view_tabs.addTab(self.landscape_view, "Landscape")
         # Made when first shown: its path worker loads TensorFlow on a thread of its own.
         self.surface_tab = named(column(), "surfaceTab", "Loss surfaces")
         self.view_tabs.addTab(self.surface_tab, "Loss surfaces")
@@ -312,6 +318,11 @@ class MainWindow(QMainWindow):
     def _on_range_test_finished(self, test) -> None:
         self._set_comparing(False)
         self.show_status("Range test done" if test is not None else "Range test did not run")
+
+    def _on_landscape_finished(self, landscape) -> None:
+        self._set_comparing(False)
+        done = landscape is not None and landscape.status == "completed"
+        self.show_status("Landscape done" if done else "Landscape not finished")
 
     @Slot(float)
     def use_learning_rate(self, rate: float) -> None:

@@ -216,5 +216,5 @@ def test_each_instrument_page_is_there_in_the_markdown_subset(name):
 
 @pytest.mark.parametrize("name", ["", "../__init__", "../explanations/adam", "lr"])
 def test_an_unknown_instrument_page_raises_listing_the_known_ones(name):
-    with pytest.raises(ValueError, match=r"Known: lr_range_test"):
+    with pytest.raises(ValueError, match=r"Known: .*lr_range_test"):
         assets.instrument_page(name)
