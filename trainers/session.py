@@ -351,7 +351,9 @@ def build_member(
             recorder = StepLossRecorder(capacity=spe, watched=model.trainable_variables)
         else:
             recorder = StepLossRecorder(capacity=spe, optimizer=optimizer)
-        rate = effective_rate_function(optimizer) if inspect_optimizer else None
+        # A plugin's plain Keras optimizer has no effective rate to read: its updates still are
+        inspect_rate = inspect_optimizer and hasattr(optimizer, "effective_learning_rate")
+        rate = effective_rate_function(optimizer) if inspect_rate else None
         model.compile(
             optimizer=optimizer,
             loss=loss,
