@@ -168,6 +168,36 @@ def test_the_side_panels_optimizer_trains_as_set_there_the_others_at_their_defau
     assert runs[1][1].hyperparameters == {} and runs[0][1].seed == runs[2][1].seed == base.seed
 
 
+def test_a_plane_that_misses_most_of_the_paths_says_so_as_a_warning(qtbot):
+    """With a stand-in worker: the paths of the job's PathsMoved are drawn at once, and the
+    note under them turns to a warning below half the variance (no TensorFlow here)."""
+    from gui.landscape import LandscapeView
+    from gui.worker.engine import WorkerSignals
+    from trainers.config import RunConfig
+
+    class Landscapes(WorkerSignals):
+        def request_landscape(self, spec):
+            self.spec = spec
+            return 7
+
+    worker = Landscapes()
+    view = LandscapeView(worker, lambda: RunConfig(dataset="moons", optimizer="sgd"))
+    qtbot.addWidget(view)
+    worker.sig_ready.emit("CPU")
+    view.optimizers_edit.setText("sgd, adam")
+    assert view.start() and view.job == 7 and len(worker.spec.runs) == 2
+    paths = {"SGD lr=0.01": np.array([[0.0, 0.0], [1.0, 0.5]]), "Adam lr=0.001": np.zeros((0, 2))}
+    worker.sig_events.emit([PathsMoved(RunKey(6, None), {"SGD lr=0.01": np.ones((3, 2))}, 0.9)])
+    assert view.paths_plot.curves["SGD lr=0.01"].xData is None  # another job's: not drawn
+    worker.sig_events.emit([PathsMoved(RunKey(7, None), paths, 0.3)])
+    np.testing.assert_array_equal(view.paths_plot.curves["SGD lr=0.01"].yData, [0.0, 0.5])
+    assert view.note_label.text().startswith("So far: the plane holds only 30%")
+    assert view.note_label.property("severity") == "warning"
+    worker.sig_events.emit([PathsMoved(RunKey(7, None), paths, 0.8)])
+    assert view.note_label.text() == "So far: the plane holds 80% of the paths' variance."
+    assert view.note_label.property("severity") == ""
+
+
 def test_several_paths_in_one_batch_keep_only_the_newest():
     key = RunKey(3, None)
     first = PathsMoved(key, {"a": np.zeros((2, 2))}, 0.9)
