@@ -9,6 +9,9 @@
         # docs/sharpness.png: full-batch gradient descent on the sine at two rates, its
         # sharpness against 2/eta side by side; docs/screens/<size>-sharpness.png at
         # 1024x700 and 1600x1000
+    .venv/bin/python tools/screenshots.py --landscape
+        # docs/landscape.png: SGD, Momentum and Adam on digits, their paths on one plane, the
+        # slice and the lines; docs/screens/<size>-landscape.png at 1024x700 and 1600x1000
 
 Runs offscreen, with its own settings file and run library, so it neither needs a display nor
 touches yours.
@@ -175,8 +178,10 @@ def sized_screenshots(folder: Path) -> list[Path]:
     finder.seeds_spin.setValue(3)
     finder.start()
     wait_for(finder.sig_test_finished, 300)
+    # SGD, Momentum and Adam on digits from the same weights, on the Landscape tab.
+    tabs["landscape"] = compute_landscape(window)
     tabs["runs"] = window.runs_view
-    grab_all(["compare", "surfaces", "learning_rate", "runs"])
+    grab_all(["compare", "surfaces", "learning_rate", "landscape", "runs"])
     window.close()
     return written
 
@@ -253,6 +258,62 @@ def sharpness_screenshots(path: Path, folder: Path) -> list[Path]:
     return written
 
 
+LANDSCAPE_OPTIMIZERS = "sgd, momentum, adam"
+LANDSCAPE_EPOCHS = 5
+LANDSCAPE_SIZES = ((1024, 700), (1600, 1000))
+
+
+def compute_landscape(window):
+    """The Landscape tab after `LANDSCAPE_OPTIMIZERS` on digits for `LANDSCAPE_EPOCHS`."""
+    from PySide6.QtTest import QTest
+
+    view = window.landscape_view
+    for _ in range(200):  # the tab may hear that the engine is ready after the window
+        if view.engine_ready:
+            break
+        QTest.qWait(50)
+    window.select_dataset("digits")
+    window.panel.epochs_spin.setValue(LANDSCAPE_EPOCHS)
+    window.view_tabs.setCurrentWidget(view)
+    view.optimizers_edit.setText(LANDSCAPE_OPTIMIZERS)
+    if not view.start():
+        raise SystemExit(f"the landscape did not start: {view.status_label.text()}")
+    wait_for(view.sig_landscape_finished, 900)
+    print(f"  {view.status_label.text()}\n  {view.note_label.text()}")
+    return view
+
+
+def landscape_screenshots(path: Path, folder: Path) -> list[Path]:
+    """`path`: the Landscape tab after `compute_landscape`, in a window of the last of
+    `LANDSCAPE_SIZES`; in `folder`, the window on that tab at each of them."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window, app = open_window(*LANDSCAPE_SIZES[-1])
+    view = compute_landscape(window)
+
+    def settle() -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(300, loop.quit)
+        loop.exec()
+        app.processEvents()
+
+    settle()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    view.grab().save(str(path))
+    written = [path]
+    print(f"wrote {path}")
+    for width, height in LANDSCAPE_SIZES:
+        window.resize(width, height)
+        settle()
+        shot = folder / f"{width}x{height}-landscape.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(shot))
+        written.append(shot)
+        print(f"wrote {shot}")
+    window.close()
+    return written
+
+
 if __name__ == "__main__":
     if "--sizes" in sys.argv[1:]:
         sized_screenshots(ROOT / "docs" / "screens")
@@ -260,6 +321,10 @@ if __name__ == "__main__":
         os._exit(0)
     if "--sharpness" in sys.argv[1:]:
         sharpness_screenshots(ROOT / "docs" / "sharpness.png", ROOT / "docs" / "screens")
+        sys.stdout.flush()
+        os._exit(0)
+    if "--landscape" in sys.argv[1:]:
+        landscape_screenshots(ROOT / "docs" / "landscape.png", ROOT / "docs" / "screens")
         sys.stdout.flush()
         os._exit(0)
     main_window_screenshot(ROOT / "docs" / "screenshot.png")
