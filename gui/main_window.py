@@ -163,6 +163,10 @@ class MainWindow(QMainWindow):
         keys.setShortcut(QKeySequence.StandardKey.HelpContents)
         keys.triggered.connect(self.show_shortcuts)
         help_menu.addAction(keys)
+        plugins_action = QAction("&Plugins...", self)
+        plugins_action.setObjectName("pluginsAction")
+        plugins_action.triggered.connect(self.show_plugins)
+        help_menu.addAction(plugins_action)
         about = QAction("&About Descent", self)
         about.triggered.connect(lambda: QMessageBox.about(self, "About Descent", self.about_text()))
         help_menu.addAction(about)
@@ -268,7 +272,30 @@ class MainWindow(QMainWindow):
         )
         self.panel.request_description()
         self.show_status(f"Ready to train on {device}")
+        self._load_plugins()
         self.sig_ready.emit()
+
+    def _load_plugins(self) -> None:
+        """The plugin folder's optimizers and losses, offered in the lists (TensorFlow is
+        loaded by now); a plugin that failed is named in the banner, Help > Plugins says why."""
+        from gui.plugins_dialog import load_folder_plugins
+
+        self.plugins = load_folder_plugins()
+        self.panel.refresh_optimizers()
+        self.compare_view.choices.refresh_optimizers()
+        failed = [p.path.name for p in self.plugins if not p.ok]
+        if failed:
+            self.show_message(
+                f"Plugin {', '.join(failed)} could not be loaded and was skipped: "
+                "Help > Plugins shows why.",
+                "warning",
+            )
+
+    def show_plugins(self) -> None:
+        """Help > Plugins: the plugins loaded, from where, and each failure's traceback."""
+        from gui.plugins_dialog import PluginsDialog
+
+        PluginsDialog(getattr(self, "plugins", []), self).exec()
 
     @Slot(object)
     def _on_events(self, events: list) -> None:

@@ -234,6 +234,11 @@ class CompareChoices(QWidget):
         """The names of the ticked optimizers, in list order."""
         return _checked(self.optimizer_list)
 
+    def refresh_optimizers(self) -> None:
+        """Offer the optimizers registered since the list was built (plugins); ticks stay."""
+        _fill(self.optimizer_list, catalog.OPTIMIZERS, set(self.checked_optimizers()))
+        _fit_rows(self.optimizer_list, self.optimizer_list.count())
+
     def set_optimizers(self, names: Iterable[str]) -> None:
         """Tick exactly the optimizers in `names` (catalog names: sgd, adam ...)."""
         _set_checked(self.optimizer_list, names)

@@ -305,6 +305,15 @@ class SidePanel(QWidget):
             self.optimizer_combo.addItem(info.display_name, info.name)
         self.optimizer_combo.blockSignals(False)
 
+    def refresh_optimizers(self) -> None:
+        """Offer the optimizers registered since the form was built (plugins), in catalog
+        order after ours; the chosen one stays chosen."""
+        self.optimizer_combo.blockSignals(True)
+        for info in catalog.OPTIMIZERS:
+            if self.optimizer_combo.findData(info.name) < 0:
+                self.optimizer_combo.addItem(info.display_name, info.name)
+        self.optimizer_combo.blockSignals(False)
+
     # ============================================================================ settings
     def restore_settings(self) -> None:
         """The choices of the last session (the defaults where none or a bad one is stored)."""

@@ -1,0 +1,52 @@
+"""The window with plugins in the plugin folder: a sign-SGD offered in the side panel and the
+Compare tab once the engine is loaded, trained for real; a broken plugin named in the banner
+and its traceback in Help > Plugins; the window starts all the same."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QPushButton, QSpinBox
+
+from gui import MainWindow
+from gui.plugins_dialog import PluginsDialog
+from tests.trainers import plugin_files
+from tests.trainers.plugin_files import BROKEN, SIGN_SGD, write
+
+RUN_TIMEOUT = 180_000
+plugin_folder = plugin_files.plugin_folder  # the fixture: a temporary plugin folder
+
+
+def test_a_plugin_is_offered_trains_and_a_broken_one_is_shown(qtbot, settings, plugin_folder):
+    write(plugin_folder, "sign_sgd.py", SIGN_SGD)
+    write(plugin_folder, "raises.py", BROKEN["raises.py"])
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.sig_ready, timeout=RUN_TIMEOUT):
+        pass
+    combo = win.findChild(QComboBox, "optimizerCombo")
+    assert combo.findData("sign_sgd") >= 0
+    offered = win.compare_view.choices.optimizer_list
+    assert "Sign SGD" in [offered.item(i).text() for i in range(offered.count())]
+    message = win.banner.label.text()
+    assert "raises.py" in message and "Help > Plugins" in message
+    assert win.findChild(QAction, "pluginsAction") is not None
+
+    dialog = PluginsDialog(win.plugins, win)
+    qtbot.addWidget(dialog)
+    listed = dialog.list_view.toPlainText()
+    assert f"sign_sgd.py  [plugin folder: {plugin_folder / 'sign_sgd.py'}]" in listed
+    assert "sign_sgd (SignSGD)" in listed and "FAILED: RuntimeError" in listed
+    assert "Traceback" in dialog.details.toPlainText()
+    assert "this plugin refuses to load" in dialog.details.toPlainText()
+    assert str(plugin_folder) in dialog.folder_label.text()
+
+    combo.setCurrentIndex(combo.findData("sign_sgd"))
+    assert win.panel.equation_label.text() == "w <- w - eta * sign(g)"
+    win.findChild(QSpinBox, "epochsSpin").setValue(3)
+    with qtbot.waitSignal(win.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(win.findChild(QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == "completed"
+    assert win.last_result.info.config.optimizer == "sign_sgd"
+    win.close()
