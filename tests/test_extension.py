@@ -217,6 +217,7 @@ def test_the_new_optimizer_passes_the_conformance_checks(registered):
     for argument, value in cases:
         conformance.check_invalid_refused("sign_sgd", argument, value)
     conformance.check_effective_rate("sign_sgd")
+    conformance.check_quick_plugin_checks("sign_sgd")
 
 
 def test_the_new_loss_and_dataset_load_through_the_registries(registered):

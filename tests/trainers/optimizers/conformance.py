@@ -133,3 +133,17 @@ def check_effective_rate(name: str) -> None:
     optimizer.apply_gradients([(tf.fill((2, 2), 0.3), variable)])
     read = tf.function(optimizer.effective_learning_rate, jit_compile=True)
     assert float(read()) == pytest.approx(float(optimizer.effective_learning_rate()), rel=1e-6)
+
+
+def check_quick_plugin_checks(name: str) -> None:
+    """The checks `main.py check-plugin` runs in its own process (`trainers.conformance`) pass:
+    the same bar for a plugin's optimizer as for ours (the fresh-process ones are run end to
+    end by tests/trainers/test_plugins.py)."""
+    from trainers import conformance as engine
+
+    def make():
+        return optimizers.get(name)
+
+    assert engine.config_round_trip(make, catalog.optimizer_info(name)) is None
+    for check in (engine.one_step_finite, engine.traces_under_jit, engine.lowers_a_quadratic):
+        assert check(make) is None, (check.__name__, check(make))
