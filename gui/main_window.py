@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.plugins = load_folder_plugins()
         self.panel.refresh_optimizers()
         self.compare_view.choices.refresh_optimizers()
+        self.benchmark_view.refresh_optimizers()
         failed = [p.path.name for p in self.plugins if not p.ok]
         if failed:
             self.show_message(

@@ -101,6 +101,18 @@ class BenchmarkView(QWidget):
         worker.sig_benchmark.connect(self._on_benchmark)
         worker.sig_ready.connect(self._on_ready)
 
+    def refresh_optimizers(self) -> None:
+        """Offer the optimizers registered since the list was built (plugins), unticked."""
+        known = {self.optimizers_list.item(i).data(Qt.ItemDataRole.UserRole)
+                 for i in range(self.optimizers_list.count())}  # fmt: skip
+        for info in catalog.OPTIMIZERS:
+            if info.name not in known:
+                item = QListWidgetItem(info.display_name)
+                item.setData(Qt.ItemDataRole.UserRole, info.name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.optimizers_list.addItem(item)
+
     # ============================================================================== layout
     def _build(self) -> None:
         import pyqtgraph as pg

@@ -29,6 +29,8 @@ def test_a_plugin_is_offered_trains_and_a_broken_one_is_shown(qtbot, settings, p
     assert combo.findData("sign_sgd") >= 0
     offered = win.compare_view.choices.optimizer_list
     assert "Sign SGD" in [offered.item(i).text() for i in range(offered.count())]
+    bench = win.benchmark_view.optimizers_list
+    assert "Sign SGD" in [bench.item(i).text() for i in range(bench.count())]
     message = win.banner.label.text()
     assert "raises.py" in message and "Help > Plugins" in message
     assert win.findChild(QAction, "pluginsAction") is not None
