@@ -191,26 +191,26 @@ class MainWindow(QMainWindow):
         from gui.compare import CompareView
         from gui.runs import RunsView
 
-        self.compare_view = CompareView(self.worker, self.build_config, settings=self.settings)
+        self.compare_view = CompareView(self.worker, self.job_config, settings=self.settings)
         self.compare_view.sig_comparison_started.connect(lambda _: self._set_comparing(True))
         self.compare_view.sig_comparison_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.compare_view, "Compare")
         from gui.benchmark import BenchmarkView
 
-        self.benchmark_view = BenchmarkView(self.worker, self.build_config)
+        self.benchmark_view = BenchmarkView(self.worker, self.job_config)
         self.benchmark_view.sig_benchmark_started.connect(lambda: self._set_comparing(True))
         self.benchmark_view.sig_benchmark_finished.connect(lambda _: self._set_comparing(False))
         self.view_tabs.addTab(self.benchmark_view, "Benchmark")
         from gui.lr_find import RangeTestView
 
-        self.range_view = RangeTestView(self.worker, self.build_config)
+        self.range_view = RangeTestView(self.worker, self.job_config)
         self.range_view.sig_test_started.connect(lambda: self._set_comparing(True))
         self.range_view.sig_test_finished.connect(self._on_range_test_finished)
         self.range_view.sig_use_rate.connect(self.use_learning_rate)
         self.view_tabs.addTab(self.range_view, "Learning rate")
         from gui.landscape import LandscapeView
 
-        self.landscape_view = LandscapeView(self.worker, self.build_config)
+        self.landscape_view = LandscapeView(self.worker, self.job_config)
         self.landscape_view.sig_landscape_started.connect(lambda: self._set_comparing(True))
         self.landscape_view.sig_landscape_finished.connect(self._on_landscape_finished)
         self.view_tabs.addTab(self.landscape_view, "Landscape")
@@ -342,6 +342,14 @@ class MainWindow(QMainWindow):
     def build_config(self) -> RunConfig:
         """The RunConfig the side panel describes (not yet validated)."""
         return self.panel.build_config()
+
+    def job_config(self) -> RunConfig:
+        """The side panel's RunConfig as the tabs that train runs of their own take it
+        (Compare, Benchmark, the range test, the landscape): without the sharpness tracking,
+        which only the window's own run shows (and which a fused comparison refuses)."""
+        import dataclasses
+
+        return dataclasses.replace(self.panel.build_config(), sharpness_every=0)
 
     def _on_range_test_finished(self, test) -> None:
         self._set_comparing(False)

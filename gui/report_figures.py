@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui.exports import (
     BACKGROUND,
+    FOREGROUND,
     ensure_application,
     paper_legend,
     paper_style,
@@ -48,7 +49,7 @@ def figure_widget(figure):
     # edges once they are on the plot follows their drawn (logged) values.
     plot.setLogMode(x=figure.log_x, y=figure.log_y)
     if figure.loss_map is not None:
-        add_loss_map(plot, *figure.loss_map)
+        add_loss_map(plot, *figure.loss_map, text=FOREGROUND)
     for series in figure.series:
         color, style = run_style(series.index)
         if series.dashed:
@@ -85,9 +86,26 @@ def map_image(values) -> np.ndarray:
     return np.where(finite, shown, top)
 
 
-def add_loss_map(plot, xs, ys, values):
+def dress_colour_bar(bar, color: QColor | None = None) -> None:
+    """The bar's numbers and name in `color` (default: the palette's text colour), the name
+    beside the numbers (pyqtgraph writes it on the bar's other side, over the colours)."""
+    from PySide6.QtGui import QPalette
+
+    text = color or QApplication.palette().color(QPalette.ColorRole.Text)
+    name = bar.getAxis("left").labelText
+    bar.getAxis("left").showLabel(False)
+    bar.getAxis("left").setWidth(8)  # a gap between the map and its bar
+    bar.axis.setWidth(None)  # as wide as its numbers and its name
+    bar.axis.enableAutoSIPrefix(False)  # 0.3, not 300 (x0.001)
+    bar.axis.setLabel(name, color=text.name())
+    bar.axis.setTextPen(text)
+    bar.axis.setPen(text)
+
+
+def add_loss_map(plot, xs, ys, values, text: QColor | None = None):
     """log10(loss) on the grid (xs, ys) as a colour image under its contour lines, its
-    pixels centred on the grid points; returns (image, contours)."""
+    pixels centred on the grid points, and its colour bar beside the plot (its numbers in
+    `text`, default the palette's text colour); returns (image, contours, bar)."""
     import pyqtgraph as pg
 
     from gui.surfaces.drawing import CONTOUR_PEN, contour_lines
@@ -115,12 +133,13 @@ def add_loss_map(plot, xs, ys, values):
         interactive=False,
     )
     bar.setImageItem(image, insert_in=plot)
+    dress_colour_bar(bar, text)
     plot.setRange(
         xRange=(xs[0] - dx / 2, xs[-1] + dx / 2),
         yRange=(ys[0] - dy / 2, ys[-1] + dy / 2),
         padding=0,
     )
-    return image, contours
+    return image, contours, bar
 
 
 def draw_figure(figure, folder: Path) -> tuple[Path, Path]:

@@ -22,23 +22,6 @@ BAR_CELL = (2, 5)
 axis: `ColorBarItem.setImageItem(..., insert_in=plot)`)."""
 
 
-def dress_colour_bar(bar: pg.ColorBarItem) -> None:
-    """The bar's numbers and name in the palette's text colour, the name beside the numbers
-    (pyqtgraph writes it on the bar's other side, over the colours)."""
-    from PySide6.QtGui import QPalette
-    from PySide6.QtWidgets import QApplication
-
-    text = QApplication.palette().color(QPalette.ColorRole.Text)
-    name = bar.getAxis("left").labelText
-    bar.getAxis("left").showLabel(False)
-    bar.getAxis("left").setWidth(8)  # a gap between the map and its bar
-    bar.axis.setWidth(None)  # as wide as its numbers and its name
-    bar.axis.enableAutoSIPrefix(False)  # 0.3, not 300 (x0.001)
-    bar.axis.setLabel(name, color=text.name())
-    bar.axis.setTextPen(text)
-    bar.axis.setPen(text)
-
-
 class LossMapPlot(pg.PlotWidget):
     """A plot that shows one loss map at a time (`show_map`) under whatever is drawn on it."""
 
@@ -56,12 +39,9 @@ class LossMapPlot(pg.PlotWidget):
         """Draw `loss_map` (a `trainers.landscape.LossMap`) under `title` and the axis names."""
         self.clear_map()
         self.loss_map = loss_map
-        self.image, self.contours = add_loss_map(
+        self.image, self.contours, self.bar = add_loss_map(
             self.getPlotItem(), loss_map.xs, loss_map.ys, loss_map.values
         )
-        self.bar = next(iter(self.colour_bars()), None)
-        if self.bar is not None:
-            dress_colour_bar(self.bar)
         self.setLabel("bottom", xlabel)
         self.setLabel("left", ylabel)
         retitle(self, title)

@@ -134,3 +134,19 @@ def test_fill_puts_sharpness_every_back_into_the_panel(qtbot, settings, every):
     panel.sharpness_spin.setValue(3)
     assert fill_panel(panel, RunConfig(sharpness_every=every)) == []
     assert panel.build_config().sharpness_every == every
+
+
+def test_the_tabs_that_train_runs_of_their_own_leave_sharpness_off(window):
+    """Sharpness is the window's own run's: Compare, Benchmark, the range test and the
+    landscape get the side panel's settings without it (a fused comparison refuses it)."""
+    window.panel.sharpness_spin.setValue(10)
+    assert window.build_config().sharpness_every == 10
+    for view in (
+        window.compare_view,
+        window.benchmark_view,
+        window.range_view,
+        window.landscape_view,
+    ):
+        config = view.base_config()
+        assert config.sharpness_every == 0
+        assert config.optimizer == window.build_config().optimizer
