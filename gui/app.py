@@ -17,8 +17,10 @@ def run_app(argv: list[str]) -> int:
         return 2
     from PySide6.QtWidgets import QApplication
 
+    from gui import plugins_dialog
     from gui.main_window import MainWindow
 
+    argv, plugins_dialog.EXTRA_FILES[:] = plugins_dialog.take_plugin_arguments(argv)
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName("Descent")
     app.setApplicationName("Descent")

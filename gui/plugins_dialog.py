@@ -23,10 +23,33 @@ from PySide6.QtWidgets import (
 from gui.widgets.naming import named
 from trainers import plugins
 
+EXTRA_FILES: list[str] = []
+"""The files `main.py --plugin FILE.py` named for the window (set by `gui.app.run_app`)."""
+
+
+def take_plugin_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`argv` without its `--plugin FILE.py` / `--plugin=FILE.py` (Descent's, for the window),
+    and those files. Qt has a `-plugin NAME` of its own: a name not ending in .py is left to it."""
+    rest, files, words = [], [], iter(argv)
+    for word in words:
+        if word == "--plugin":
+            value = next(words, "")
+            if value.endswith(".py"):
+                files.append(value)
+                continue
+            rest += [word, value] if value else [word]
+            continue
+        if word.startswith("--plugin=") and word.endswith(".py"):
+            files.append(word.partition("=")[2])
+            continue
+        rest.append(word)
+    return rest, files
+
 
 def load_folder_plugins() -> list[plugins.Plugin]:
-    """The plugin folder's plugins, loaded (a failure is a `Plugin` with its traceback)."""
-    return plugins.load_plugins()
+    """The plugin folder's plugins and `EXTRA_FILES`, loaded (a failure is a `Plugin` with
+    its traceback)."""
+    return plugins.load_plugins(EXTRA_FILES)
 
 
 def summary(loaded: list[plugins.Plugin]) -> str:

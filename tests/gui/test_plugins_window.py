@@ -52,3 +52,15 @@ def test_a_plugin_is_offered_trains_and_a_broken_one_is_shown(qtbot, settings, p
     assert blocker.args[0] == "completed"
     assert win.last_result.info.config.optimizer == "sign_sgd"
     win.close()
+
+
+def test_the_window_takes_its_plugin_files_and_leaves_qt_its_options():
+    from gui.plugins_dialog import take_plugin_arguments
+    from trainers.cli import commands
+
+    argv = ["--plugin", "a.py", "-style", "fusion", "--plugin=b.py", "--plugin", "qtplug"]
+    assert take_plugin_arguments(argv) == (
+        ["-style", "fusion", "--plugin", "qtplug"],
+        ["a.py", "b.py"],
+    )
+    assert commands.dispatch(["--plugin", "a.py"], environ={"DISPLAY": ":0"})[0] == commands.WINDOW

@@ -33,6 +33,8 @@ OPTIONS = {
     "--help": "help",
     "--version": "print Descent's version and those it runs on, then exit",
     "--self-test": "check the install (or the packaged app) and exit: 0 when every check passed",
+    "--plugin": "FILE.py: open the window with this plugin loaded too, besides the plugin "
+    "folder's (repeatable)",
 }
 """Descent's own options besides the sub-commands."""
 
