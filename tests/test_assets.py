@@ -152,9 +152,10 @@ def test_the_shown_page_follows_a_changed_catalog_entry(replace_entry):
     assert _fenced_blocks(body) == ["w <- w - eta * m^\nm <- m"]
     assert adam.equation not in text
     assert (
-        "Defaults: `learning_rate=0.005`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-8`.\n" in body
+        "Defaults: `learning_rate=0.005`, `beta_1=0.9`, `beta_2=0.999`, `epsilon=1e-8`, "
+        "`amsgrad=false`.\n" in body
     )
-    assert "`m`: average of gradients" in body, "the prose is kept"
+    assert "`m`, `v`: averages of gradients" in body, "the prose is kept"
 
 
 def test_the_shown_page_follows_a_changed_loss(replace_entry):

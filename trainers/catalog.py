@@ -185,6 +185,32 @@ _EWMA = Param(
     kind="bool",
 )
 _MOMENTUM = _rate("momentum", 0.9, "beta: weight of the accumulated gradients in v")
+_BETA_1 = _rate("beta_1", 0.9, "b1: decay of the average of gradients m")
+_BETA_2 = _rate("beta_2", 0.999, "b2: decay of the average of squared gradients v")
+_AMSGRAD = Param(
+    "amsgrad",
+    False,
+    "true: AMSGrad, v^ from the largest v so far, so shrinking gradients do not raise the rate",
+    kind="bool",
+)
+_ADAM_RULE = (
+    "m <- b1 * m + (1 - b1) * g\n"
+    "v <- b2 * v + (1 - b2) * g * g\n"
+    "m^ = m / (1 - b1^t) ;  v^ = v / (1 - b2^t)\n"
+    "w <- w - eta * m^ / (sqrt(v^) + eps)\n"
+    "amsgrad: vmax <- max(vmax, v) ;  v^ = vmax / (1 - b2^t)"
+)
+
+
+def _decay(default: float) -> Param:
+    # Not `weight_decay`: that is Keras's own base keyword, which would decay the weights a
+    # second time, outside `update_step`.
+    return Param(
+        "weight_decay_rate",
+        default,
+        "lambda: decoupled weight decay; each step also shrinks w by eta * lambda * w",
+        low=0.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -287,19 +313,59 @@ OPTIMIZERS: list[OptimizerInfo] = [
     OptimizerInfo(
         "adam",
         "Adam",
-        "m <- b1 * m + (1 - b1) * g\n"
-        "v <- b2 * v + (1 - b2) * g * g\n"
-        "m^ = m / (1 - b1^t) ;  v^ = v / (1 - b2^t)\n"
-        "w <- w - eta * m^ / (sqrt(v^) + eps)",
+        _ADAM_RULE,
         "Momentum (m) and RMSprop's per-weight scaling (v) together, with bias correction for "
         "the first steps.",
+        (_lr(0.001), _BETA_1, _BETA_2, _EPSILON, _AMSGRAD),
+        implementation="trainers.optimizers.adam:Adam",
+    ),
+    OptimizerInfo(
+        "adamw",
+        "AdamW",
+        "w <- w * (1 - eta * lambda)\n" + _ADAM_RULE,
+        "Adam with its weight decay kept out of the gradient: each step also shrinks every "
+        "weight by the share eta * lambda, whatever Adam's scaling does to its gradient.",
         (
             _lr(0.001),
-            _rate("beta_1", 0.9, "b1: decay of the average of gradients m"),
-            _rate("beta_2", 0.999, "b2: decay of the average of squared gradients v"),
+            _BETA_1,
+            _BETA_2,
+            _EPSILON,
+            _decay(0.01),
+            _AMSGRAD,
+        ),
+        implementation="trainers.optimizers.adamw:AdamW",
+    ),
+    OptimizerInfo(
+        "adamax",
+        "Adamax",
+        "m <- b1 * m + (1 - b1) * g\n"
+        "u <- max(b2 * u, |g| + eps)\n"
+        "w <- w - eta / (1 - b1^t) * m / u",
+        "Adam with the root of the average of g^2 replaced by a slowly fading maximum of |g|: "
+        "no step is much longer than eta.",
+        (
+            _lr(0.002),
+            _BETA_1,
+            _rate("beta_2", 0.999, "b2: how slowly the running maximum u of |g| fades"),
             _EPSILON,
         ),
-        implementation="trainers.optimizers.adam:Adam",
+        implementation="trainers.optimizers.adamax:Adamax",
+    ),
+    OptimizerInfo(
+        "lion",
+        "Lion",
+        "c = b1 * m + (1 - b1) * g\n"
+        "w <- w - eta * (sign(c) + lambda * w)\n"
+        "m <- b2 * m + (1 - b2) * g",
+        "Moves every weight by the same eta each step, along the sign of a blend of momentum "
+        "and gradient: one state per weight, and a rate 3-10x smaller than AdamW's.",
+        (
+            _lr(1e-4),
+            _rate("beta_1", 0.9, "b1: weight of the momentum m in the blend c whose sign is taken"),
+            _rate("beta_2", 0.99, "b2: decay of the momentum m"),
+            _decay(0.0),
+        ),
+        implementation="trainers.optimizers.lion:Lion",
     ),
 ]
 

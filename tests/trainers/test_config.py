@@ -14,7 +14,7 @@ from trainers.errors import ConfigError
         ({"batch_size": 0}, ["batch_size", "0"]),
         ({"batch_size": "many"}, ["batch_size", "many"]),
         ({"validation_split": 0.95}, ["validation_split", "0.95"]),
-        ({"optimizer": "lion"}, ["lion", "adam"]),
+        ({"optimizer": "adabelief"}, ["adabelief", "adam"]),
         ({"loss": "hinge"}, ["hinge", "mse"]),
         ({"hyperparameters": {"learning_rate": -0.1}}, ["learning_rate", "-0.1"]),
         ({"hyperparameters": {"learning_rate": 0}}, ["learning_rate", "(0, inf)"]),

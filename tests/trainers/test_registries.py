@@ -8,7 +8,7 @@ from trainers import catalog, losses, optimizers
 @pytest.mark.parametrize(
     "get, what, unknown, entries",
     [
-        (optimizers.get, "optimizer", "adamw", catalog.OPTIMIZERS),
+        (optimizers.get, "optimizer", "adabelief", catalog.OPTIMIZERS),
         (losses.get, "loss", "hinge", catalog.LOSSES),
     ],
     ids=["optimizers", "losses"],

@@ -82,3 +82,53 @@ def adam(w0, grads, learning_rate, beta_1, beta_2, epsilon):
         return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
 
     return _walk(w0, grads, step, m=0.0, v=0.0)
+
+
+def adam_amsgrad(w0, grads, learning_rate, beta_1, beta_2, epsilon, amsgrad):
+    """Adam, or with `amsgrad` AMSGrad: the largest v so far, corrected with this step's t."""
+    if not amsgrad:
+        return adam(w0, grads, learning_rate, beta_1, beta_2, epsilon)
+
+    def step(w, g, t, s):
+        s["m"] = beta_1 * s["m"] + (1 - beta_1) * g
+        s["v"] = beta_2 * s["v"] + (1 - beta_2) * g * g
+        s["vmax"] = np.maximum(s["vmax"], s["v"])
+        m_hat = s["m"] / (1 - beta_1**t)
+        v_hat = s["vmax"] / (1 - beta_2**t)
+        return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+
+    return _walk(w0, grads, step, m=0.0, v=0.0, vmax=0.0)
+
+
+def adamw(w0, grads, learning_rate, beta_1, beta_2, epsilon, weight_decay_rate, amsgrad):
+    """The weights shrink by eta * lambda first; then Adam's step (AMSGrad's with `amsgrad`)."""
+
+    def step(w, g, t, s):
+        w = w * (1 - learning_rate * weight_decay_rate)
+        s["m"] = beta_1 * s["m"] + (1 - beta_1) * g
+        s["v"] = beta_2 * s["v"] + (1 - beta_2) * g * g
+        s["vmax"] = np.maximum(s["vmax"], s["v"]) if amsgrad else s["v"]
+        m_hat = s["m"] / (1 - beta_1**t)
+        v_hat = s["vmax"] / (1 - beta_2**t)
+        return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+
+    return _walk(w0, grads, step, m=0.0, v=0.0, vmax=0.0)
+
+
+def adamax(w0, grads, learning_rate, beta_1, beta_2, epsilon):
+    def step(w, g, t, s):
+        s["m"] = beta_1 * s["m"] + (1 - beta_1) * g
+        s["u"] = np.maximum(beta_2 * s["u"], np.abs(g) + epsilon)
+        return w - learning_rate / (1 - beta_1**t) * s["m"] / s["u"]
+
+    return _walk(w0, grads, step, m=0.0, u=0.0)
+
+
+def lion(w0, grads, learning_rate, beta_1, beta_2, weight_decay_rate):
+    def step(w, g, t, s):
+        c = beta_1 * s["m"] + (1 - beta_1) * g
+        w = w - learning_rate * (np.sign(c) + weight_decay_rate * w)
+        s["m"] = beta_2 * s["m"] + (1 - beta_2) * g
+        return w
+
+    return _walk(w0, grads, step, m=0.0)

@@ -89,18 +89,108 @@ RECORDS: dict[str, OptimizerRecord] = {
         fit={"learning_rate": 0.01},
     ),
     "adam": OptimizerRecord(
-        numpy_reference.adam,
+        numpy_reference.adam_amsgrad,
         cases={
-            "adam": {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-7},
+            "adam": {
+                "learning_rate": 0.01,
+                "beta_1": 0.8,
+                "beta_2": 0.99,
+                "epsilon": 1e-7,
+                "amsgrad": False,
+            },
             "defaults": {
                 "learning_rate": 0.001,
                 "beta_1": 0.9,
                 "beta_2": 0.999,
                 "epsilon": 1e-7,
+                "amsgrad": False,
+            },
+            # beta_2 = 0.9 lets v follow the gradients' drifting size down, below its maximum.
+            "amsgrad": {
+                "learning_rate": 0.01,
+                "beta_1": 0.8,
+                "beta_2": 0.9,
+                "epsilon": 1e-7,
+                "amsgrad": True,
             },
         },
-        non_default={"learning_rate": 0.002, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6},
+        non_default={
+            "learning_rate": 0.002,
+            "beta_1": 0.8,
+            "beta_2": 0.99,
+            "epsilon": 1e-6,
+            "amsgrad": True,
+        },
         fit={"learning_rate": 0.02},
+    ),
+    "adamw": OptimizerRecord(
+        numpy_reference.adamw,
+        cases={
+            "adamw": {
+                "learning_rate": 0.01,
+                "beta_1": 0.8,
+                "beta_2": 0.99,
+                "epsilon": 1e-7,
+                "weight_decay_rate": 0.5,
+                "amsgrad": False,
+            },
+            "amsgrad": {
+                "learning_rate": 0.01,
+                "beta_1": 0.9,
+                "beta_2": 0.9,
+                "epsilon": 1e-7,
+                "weight_decay_rate": 0.1,
+                "amsgrad": True,
+            },
+        },
+        non_default={
+            "learning_rate": 0.002,
+            "beta_1": 0.8,
+            "beta_2": 0.99,
+            "epsilon": 1e-6,
+            "weight_decay_rate": 0.1,
+            "amsgrad": True,
+        },
+        fit={"learning_rate": 0.02},
+    ),
+    "adamax": OptimizerRecord(
+        numpy_reference.adamax,
+        cases={
+            "adamax": {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-7},
+            "defaults": {
+                "learning_rate": 0.002,
+                "beta_1": 0.9,
+                "beta_2": 0.999,
+                "epsilon": 1e-7,
+            },
+        },
+        non_default={"learning_rate": 0.004, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6},
+        fit={"learning_rate": 0.02},
+    ),
+    "lion": OptimizerRecord(
+        numpy_reference.lion,
+        cases={
+            "lion": {
+                "learning_rate": 0.01,
+                "beta_1": 0.9,
+                "beta_2": 0.99,
+                "weight_decay_rate": 0.0,
+            },
+            "decay": {
+                "learning_rate": 0.003,
+                "beta_1": 0.8,
+                "beta_2": 0.95,
+                "weight_decay_rate": 1.0,
+            },
+        },
+        non_default={
+            "learning_rate": 0.001,
+            "beta_1": 0.8,
+            "beta_2": 0.95,
+            "weight_decay_rate": 0.3,
+        },
+        # Every weight moves the rate per step: 0.01 takes them 0.32 in 32 steps.
+        fit={"learning_rate": 0.01},
     ),
 }
 

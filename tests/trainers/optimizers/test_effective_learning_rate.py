@@ -21,7 +21,7 @@ def _constant_gradient_rates(optimizer, steps: int, gradient=(0.5, -2.0, 1.0)) -
     return np.array(rates)
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "lion"])
 def test_is_the_learning_rate_without_per_weight_scaling(name):
     rates = _constant_gradient_rates(optimizers.get(name, learning_rate=0.03), steps=3)
     np.testing.assert_allclose(rates, 0.03, rtol=1e-6)
@@ -48,6 +48,52 @@ def test_adam_rate_is_flat_under_a_constant_gradient():
     rates = _constant_gradient_rates(optimizers.Adam(learning_rate=0.01), steps=10)
     expected = np.median(0.01 / (np.array([0.5, 2.0, 1.0]) + 1e-7))
     np.testing.assert_allclose(rates, expected, rtol=1e-4)
+
+
+def _rates_along(optimizer, gradients) -> np.ndarray:
+    """The reading after each update with `gradients`, one per step."""
+    variable = keras.Variable(np.zeros(len(gradients[0]), dtype=np.float32))
+    optimizer.build([variable])
+    rates = []
+    for g in gradients:
+        optimizer.apply_gradients([(tf.constant(g, dtype=tf.float32), variable)])
+        rates.append(float(optimizer.effective_learning_rate()))
+    return np.array(rates)
+
+
+def test_amsgrad_rate_does_not_rise_back_when_the_gradients_shrink():
+    # Ten large gradients, then twenty small ones: Adam's v falls and its rate rises back;
+    # AMSGrad keeps the largest v, v_10 = (1 - b2^10) * 4, and only its correction still moves.
+    gradients = [(2.0, -2.0, 2.0)] * 10 + [(0.1, -0.1, 0.1)] * 20
+    adam = _rates_along(optimizers.Adam(learning_rate=0.01, beta_2=0.9), gradients)
+    amsgrad = _rates_along(optimizers.Adam(learning_rate=0.01, beta_2=0.9, amsgrad=True), gradients)
+    assert adam[-1] > 2 * adam[9]
+    np.testing.assert_allclose(amsgrad[:10], adam[:10], rtol=1e-5)  # while v rises, v_max is v
+    t = np.arange(11, 31)
+    v_max = (1 - 0.9**10) * 4.0
+    np.testing.assert_allclose(
+        amsgrad[10:], 0.01 / (np.sqrt(v_max / (1 - 0.9**t)) + 1e-7), rtol=1e-5
+    )
+    assert amsgrad[-1] < adam[-1] / 2
+
+
+def test_adamw_rate_is_adams_the_decay_aside():
+    gradients = [(0.5, -2.0, 1.0), (1.5, 0.3, -0.7), (0.2, -1.0, 2.0)] * 3
+    adam = _rates_along(optimizers.Adam(learning_rate=0.01), gradients)
+    adamw = _rates_along(optimizers.AdamW(learning_rate=0.01, weight_decay_rate=0.5), gradients)
+    np.testing.assert_allclose(adamw, adam, rtol=1e-6)
+
+
+def test_adamax_rate_is_the_rate_over_the_running_maximum_of_abs_g():
+    # u = max(b2 * u, |g| + eps): a constant gradient keeps u at |g| + eps from the first step.
+    rates = _constant_gradient_rates(optimizers.Adamax(learning_rate=0.002), steps=5)
+    expected = np.median(0.002 / (np.array([0.5, 2.0, 1.0]) + 1e-7))
+    np.testing.assert_allclose(rates, expected, rtol=1e-5)
+    # After one large gradient, u fades by b2 per step until |g| + eps catches up.
+    optimizer = optimizers.Adamax(learning_rate=0.002, beta_2=0.5)
+    rates = _rates_along(optimizer, [(4.0, 4.0, 4.0)] + [(1.0, 1.0, 1.0)] * 3)
+    u = np.array([4.0, 2.0, 1.0 + 1e-7, 1.0 + 1e-7]) + [1e-7, 5e-8, 0.0, 0.0]
+    np.testing.assert_allclose(rates, 0.002 / u, rtol=1e-5)
 
 
 def test_adadelta_rate_reads_both_averages():

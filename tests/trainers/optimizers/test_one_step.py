@@ -86,6 +86,75 @@ CASES = [
         {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.75, "epsilon": 0.5},
         [[0.9142857143, 2.0888888889], [0.8285714286, 2.1777777778]],
     ),
+    # adamw, lr 0.1, b1 0.5, b2 0.75, eps 0.5, lambda 1 (each step keeps 1 - 0.1 = 0.9 of w):
+    #   step 1: w = 0.9*[1, 2] = [0.9, 1.8], then Adam's step above, [-0.0857142857, +0.0888888889]
+    #     w = [0.8142857143, 1.8888888889]
+    #   step 2: w = 0.9*w = [0.7328571429, 1.7], then the same Adam step again
+    (
+        "adamw",
+        {
+            "learning_rate": 0.1,
+            "beta_1": 0.5,
+            "beta_2": 0.75,
+            "epsilon": 0.5,
+            "weight_decay_rate": 1.0,
+            "amsgrad": False,
+        },
+        [[0.8142857143, 1.8888888889], [0.6471428571, 1.7888888889]],
+    ),
+    # lion, lr 0.1, b1 0.5, b2 0.75, lambda 0:
+    #   step 1: c = 0.5*[3, -4], sign(c) = [1, -1];  w = [1 - 0.1, 2 + 0.1]
+    #     m = 0.25*g = [0.75, -1]
+    #   step 2, same g: c = 0.5*[0.75, -1] + 0.5*[3, -4] = [1.875, -2.5];  w = [0.8, 2.2]
+    (
+        "lion",
+        {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.75, "weight_decay_rate": 0.0},
+        [[0.9, 2.1], [0.8, 2.2]],
+    ),
+]
+
+# Gradients that change from step to step: where AMSGrad's maximum, Adamax's maximum and the
+# order of Lion's two averages make a difference.
+G2 = [G, [1.0, 0.0]]
+CHANGING = [
+    # adam with amsgrad, lr 0.1, b1 0.5, b2 0.5, eps 0.5:
+    #   step 1: m = [1.5, -2], v = vmax = [4.5, 8];  m^ = [3, -4], v^ = [9, 16]
+    #     w = [1 - 0.1*3/3.5, 2 + 0.1*4/4.5] = [0.9142857143, 2.0888888889]
+    #   step 2, g = [1, 0]: m = [1.25, -1], v = [2.75, 4] falls, vmax = [4.5, 8] stays
+    #     m^ = m/0.75 = [1.6666666667, -1.3333333333], v^ = vmax/0.75 = [6, 10.6666666667]
+    #     sqrt(v^) = [2.4494897428, 3.2659863237]
+    #     w = [0.9142857143 - 0.1*1.6666666667/2.9494897428,
+    #          2.0888888889 + 0.1*1.3333333333/3.7659863237]
+    #   (plain Adam would divide by sqrt(v/0.75) = [1.9148542155, 2.3094010768] instead)
+    (
+        "adam",
+        {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.5, "epsilon": 0.5, "amsgrad": True},
+        G2,
+        [[0.9142857143, 2.0888888889], [0.8577787652, 2.1242935138]],
+    ),
+    # adamax, lr 0.1, b1 0.5, b2 0.5, eps 0.5:
+    #   step 1: m = [1.5, -2], u = |g| + eps = [3.5, 4.5];  w = [1 - 0.2*1.5/3.5, 2 + 0.2*2/4.5]
+    #   step 2, g = [1, 0]: m = [1.25, -1];  u = max(0.5*[3.5, 4.5], [1.5, 0.5]) = [1.75, 2.25]
+    #     w = w - 0.1/0.75 * m/u = [0.9142857143 - 0.0952380952, 2.0888888889 + 0.0592592593]
+    #   (eps outside the max, max(0.5*[3, 4], [1, 0]) + eps = [2, 2.5], would give other steps)
+    (
+        "adamax",
+        {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.5, "epsilon": 0.5},
+        G2,
+        [[0.9142857143, 2.0888888889], [0.8190476190, 2.1481481481]],
+    ),
+    # lion, lr 0.1, b1 0.5, b2 0.75, lambda 0.5 (the decay reads w before the step):
+    #   step 1: sign(c) = [1, -1];  w = [1, 2] - 0.1*([1, -1] + 0.5*[1, 2]) = [0.85, 2.0]
+    #     m = 0.25*[3, -4] = [0.75, -1]
+    #   step 2, g = [-1, 2]: c = 0.5*[0.75, -1] + 0.5*[-1, 2] = [-0.125, 0.5], sign [-1, 1]
+    #     w = [0.85 - 0.1*(-1 + 0.425), 2.0 - 0.1*(1 + 1.0)] = [0.9075, 1.8]
+    #   (b2 in c, 0.75*m + 0.25*g = [0.3125, -0.25], would have the opposite signs)
+    (
+        "lion",
+        {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.75, "weight_decay_rate": 0.5},
+        [G, [-1.0, 2.0]],
+        [[0.85, 2.0], [0.9075, 1.8]],
+    ),
 ]
 
 
@@ -97,4 +166,16 @@ CASES = [
 def test_steps_match_hand_arithmetic(name, hyperparameters, expected):
     optimizer = optimizers.get(name, **hyperparameters)
     path = run_steps(optimizer, W0, [G] * len(expected))
+    np.testing.assert_allclose(path, expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name, hyperparameters, gradients, expected",
+    CHANGING,
+    ids=[f"{name}-{i}" for i, (name, _, _, _) in enumerate(CHANGING)],
+)
+def test_steps_with_changing_gradients_match_hand_arithmetic(
+    name, hyperparameters, gradients, expected
+):
+    path = run_steps(optimizers.get(name, **hyperparameters), W0, gradients)
     np.testing.assert_allclose(path, expected, rtol=1e-6, atol=1e-6)
