@@ -18,7 +18,18 @@ from trainers.events import EpochEnded, OptimizerSteps, RunKey, Steps
 from trainers.fused import FusedGroup, Timing
 from trainers.session import TrainingSession
 
-SEVEN = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
+OPTIMIZERS = [
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "adadelta",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "adamax",
+    "lion",
+]
 RTOL = 1e-5  # the issue's tolerance in float32; in practice the two agree to the last bit
 
 
@@ -90,12 +101,14 @@ def assert_same(together, heard_together, index, alone, heard_alone):
     assert [e for e, _ in heard_together.epochs[index]] == [e for e, _ in heard_alone.epochs[0]]
 
 
-def test_all_seven_optimizers_trained_together_equal_each_trained_alone():
+def test_every_optimizer_trained_together_equals_each_trained_alone():
     # 320 training rows in batches of 48: six full batches and a short one of 32; 4 steps per
     # call, so each epoch's last call is short too. One member follows a cosine schedule and
     # one has raw scores (from_logits) and so an output layer of its own.
     base = RunConfig(dataset="moons", epochs=3, batch_size=48, steps_per_execution=4, data_seed=0)
-    configs = [dataclasses.replace(base, optimizer=name, seed=i) for i, name in enumerate(SEVEN)]
+    configs = [
+        dataclasses.replace(base, optimizer=name, seed=i) for i, name in enumerate(OPTIMIZERS)
+    ]
     configs[0] = dataclasses.replace(configs[0], schedule="cosine")
     configs.append(
         dataclasses.replace(
@@ -122,29 +135,44 @@ OTHER_SETTINGS = {
     "adadelta": {"learning_rate": 0.5, "rho": 0.9, "epsilon": 1e-5},
     "rmsprop": {"learning_rate": 0.003, "rho": 0.8, "epsilon": 1e-5},
     "adam": {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-5},
+    "adamw": {
+        "learning_rate": 0.01,
+        "beta_1": 0.8,
+        "beta_2": 0.99,
+        "epsilon": 1e-5,
+        "weight_decay_rate": 0.2,
+    },
+    "adamax": {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-5},
+    "lion": {"learning_rate": 0.003, "beta_1": 0.8, "beta_2": 0.95, "weight_decay_rate": 0.5},
 }
 
 
 def test_members_with_one_network_are_stacked_and_each_equals_itself_alone():
     # Per optimizer, two members of the same network: seeds, learning rates and every other
-    # numeric hyperparameter differ, one follows a cosine schedule. All 15 train as one stacked
-    # network (weights of shape (15, ...) for the forward and backward passes), each rule
+    # numeric hyperparameter differ, one follows a cosine schedule. All 23 train as one stacked
+    # network (weights of shape (23, ...) for the forward and backward passes), each rule
     # updating its own members' slice, each member as if alone: a short last batch, 4 steps
     # per call, update sizes and effective rates read as the views read them.
     base = RunConfig(dataset="moons", epochs=2, batch_size=48, steps_per_execution=4, data_seed=0)
     configs = []
-    for i, name in enumerate(SEVEN):
+    for i, name in enumerate(OPTIMIZERS):
         configs.append(dataclasses.replace(base, optimizer=name, seed=i, schedule="cosine"))
         configs.append(
             dataclasses.replace(
                 base, optimizer=name, seed=10 + i, hyperparameters=OTHER_SETTINGS[name]
             )
         )
-    # Heavy-ball momentum is another rule (its own slice, its own optimizer).
+    # Heavy-ball momentum and AMSGrad are other rules (their own slice, their own optimizer).
     configs.append(
         dataclasses.replace(base, optimizer="momentum", seed=30, hyperparameters={"ewma": False})
     )
-    together, heard = train_together(configs, stacks=[15])
+    for seed, name in ((31, "adam"), (32, "adamw")):
+        configs.append(
+            dataclasses.replace(
+                base, optimizer=name, seed=seed, hyperparameters={"amsgrad": True, "beta_2": 0.9}
+            )
+        )
+    together, heard = train_together(configs, stacks=[23])
     for index, config in enumerate(configs):
         alone, heard_alone = train_alone(config.validate())
         assert_same(together[index], heard, index, alone, heard_alone)

@@ -12,12 +12,11 @@ import pytest
 import tensorflow as tf
 
 from tests.trainers.test_fused import assert_same, train_alone, train_together
-from trainers import build, optimizers
+from trainers import build, catalog, optimizers
 from trainers.config import RunConfig
 from trainers.session import build_member
 from trainers.stacked import MemberRates, StackedMembers, stack_key, stacks
 
-SEVEN = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
 # Three members: defaults, and two sets of other values. The shapes include axes as long as
 # the number of members (3), where Keras's `ops.add` once took a per-member value for a bias.
 SHAPES = [(3, 5), (5,), (5, 3), (3,), (1,)]
@@ -37,20 +36,42 @@ SETTINGS = {
         {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-5},
         {"beta_1": 0.5, "epsilon": 1e-3},
     ],
+    "adamw": [
+        {},
+        {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "weight_decay_rate": 0.3},
+        {"beta_1": 0.5, "epsilon": 1e-3, "weight_decay_rate": 0.0},
+    ],
+    "adamax": [
+        {},
+        {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-5},
+        {"beta_1": 0.5, "epsilon": 1e-3},
+    ],
+    "lion": [
+        {},
+        {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.9, "weight_decay_rate": 0.5},
+        {"beta_1": 0.5, "weight_decay_rate": 0.1},
+    ],
 }
+# A switch such as AMSGrad is one rule for all its members: `rule_key`.
+AMSGRAD = {"amsgrad": True, "beta_2": 0.9}
+SETTINGS["adam-amsgrad"] = [{**member, **AMSGRAD} for member in SETTINGS["adam"]]
+SETTINGS["adamw-amsgrad"] = [{**member, **AMSGRAD} for member in SETTINGS["adamw"]]
+OPTIMIZERS = list(SETTINGS)
+
+
+def _catalog_name(case: str) -> str:
+    return case.split("-")[0]
 
 
 def stacked_optimizer(name, own, weights, alive):
     """An optimizer of `name`'s class over `weights` (stacked), as `StackedMembers` makes it."""
     first = own[0]
-    numeric = [
-        p.name
-        for p in optimizers.get(name).__class__.__init__.__signature__.parameters.values()
-        if p.name not in ("self", "learning_rate", "kwargs", "ewma")
-    ]
+    params = [p for p in catalog.optimizer_info(name).params if p.name != "learning_rate"]
+    numeric = [p.name for p in params if p.kind in ("float", "int")]
+    switches = {p.name: getattr(first, p.name) for p in params if p.name not in numeric}
     rates = [o._learning_rate for o in own]
     rates = [r if callable(r) else np.float32(np.asarray(r)) for r in rates]
-    made = type(first)(learning_rate=MemberRates(rates))
+    made = type(first)(learning_rate=MemberRates(rates), **switches)
     made.build(weights)
     made.stack(len(own), {n: [getattr(o, n) for o in own] for n in numeric}, alive)
     for attribute in first.state:
@@ -59,11 +80,12 @@ def stacked_optimizer(name, own, weights, alive):
     return made
 
 
-@pytest.mark.parametrize("name", SEVEN)
-def test_a_stacked_optimizer_updates_each_member_as_its_own_would(name):
+@pytest.mark.parametrize("case", OPTIMIZERS)
+def test_a_stacked_optimizer_updates_each_member_as_its_own_would(case):
+    name = _catalog_name(case)
     rng = np.random.default_rng(3)
     own, own_weights, own_sinks = [], [], []
-    for i, settings in enumerate(SETTINGS[name]):
+    for i, settings in enumerate(SETTINGS[case]):
         settings = dict(settings)
         if i == 2:  # one member follows a schedule
             rate = settings.get("learning_rate", optimizers.get(name).learning_rate)
@@ -149,6 +171,28 @@ def test_members_stack_when_they_share_network_and_loss_each_rule_its_own_slice(
         "Momentum",
     ]
     assert [rule.optimizer.ewma for rule in stack.rules] == [True, True, False]
+
+
+def test_amsgrad_is_a_rule_of_its_own_with_its_own_state():
+    base = RunConfig(dataset="moons", epochs=1, optimizer="adam")
+    amsgrad = {"amsgrad": True}
+    configs = [
+        base,
+        dataclasses.replace(base, hyperparameters=amsgrad),  # another rule
+        dataclasses.replace(base, optimizer="adamw"),  # another class
+        dataclasses.replace(base, seed=3, hyperparameters={**amsgrad, "beta_2": 0.9}),  # same
+    ]
+    built = members(configs)
+    assert stacks(built) == [[0, 1, 2, 3]]
+    stack = StackedMembers([0, 1, 2, 3], built)
+    assert stack.indices == [0, 1, 3, 2]
+    assert [(type(r.optimizer).__name__, r.optimizer.amsgrad) for r in stack.rules] == [
+        ("Adam", False),
+        ("Adam", True),
+        ("AdamW", False),
+    ]
+    assert "_max_velocities" in stack.rules[1].optimizer.state
+    assert "_max_velocities" not in stack.rules[0].optimizer.state
 
 
 @pytest.fixture(scope="module")
