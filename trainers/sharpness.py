@@ -6,7 +6,8 @@ automatic differentiation per product; no Hessian is ever formed), on one fixed 
 adaptive optimizers the quantity is the preconditioned one, the largest eigenvalue of
 D^(-1/2) H D^(-1/2), with D the optimizer's own diagonal scaling read from its state
 (`preconditioner`). `threshold` gives the value beyond which the optimizer in use is unstable
-on a quadratic: 2 / eta for gradient descent, and the momentum forms' and Adam's thresholds;
+on a quadratic: 2 / eta for gradient descent, and the momentum forms' and Adam's thresholds
+(Adam's also for AMSGrad and Adamax, lowered by AdamW's decay; Lion, a sign, has none);
 `formula` writes it as its row of the table ("2/η"), and `verdict` says in a sentence where a
 measurement stands against it (below, at the edge of stability, past it).
 """
@@ -67,20 +68,35 @@ def hessian_vector_product(model, x, y):
 
 def preconditioner(optimizer, weights) -> list[np.ndarray] | None:
     """The diagonal D of an adaptive optimizer's step, per weight tensor, from its state now:
-    RMSprop and AdaGrad sqrt(s) + epsilon, Adam sqrt(v_hat) + epsilon (v corrected for the
-    steps taken, at least 1). None for the others (their threshold is on H itself)."""
+    RMSprop and AdaGrad sqrt(s) + epsilon; Adam and AdamW sqrt(v_hat) + epsilon (v, or with
+    AMSGrad its running maximum, corrected for the steps taken, at least 1); Adamax its u,
+    epsilon already inside. None for the others (their threshold is on H itself, or there is
+    none: Lion's sign has no diagonal)."""
     name = getattr(optimizer, "catalog_name", "")
-    attribute = {"rmsprop": "_velocities", "adagrad": "_accumulators", "adam": "_velocities"}
+    attribute = {
+        "rmsprop": "_velocities",
+        "adagrad": "_accumulators",
+        "adam": "_velocities",
+        "adamw": "_velocities",
+        "adamax": "_norms",
+    }
     if name not in attribute:
         return None
+    if name == "adamax":
+        return [
+            np.asarray(optimizer.state_of("_norms", weight), dtype=np.float64) for weight in weights
+        ]
+    state_name = attribute[name]
     epsilon = float(optimizer.epsilon)
     scale = 1.0
-    if name == "adam":
+    if name in ("adam", "adamw"):
+        if optimizer.amsgrad:
+            state_name = "_max_velocities"
         steps = max(int(np.asarray(optimizer.iterations)), 1)
         scale = 1.0 / (1.0 - float(optimizer.beta_2) ** steps)
     found = []
     for weight in weights:
-        state = np.asarray(optimizer.state_of(attribute[name], weight), dtype=np.float64)
+        state = np.asarray(optimizer.state_of(state_name, weight), dtype=np.float64)
         found.append(np.sqrt(state * scale) + epsilon)
     return found
 
@@ -185,8 +201,9 @@ class SharpnessTracker:
 
 def threshold(optimizer: str, hyperparameters: dict) -> tuple[float, str] | None:
     """(the stability threshold, what it bounds) for `optimizer` at its `hyperparameters`
-    (its learning rate among them), from EQUATIONS.md's table; None for those it has none for
-    (AdaDelta, or an optimizer of one's own)."""
+    (its learning rate among them), from EQUATIONS.md's table, Adam's row also for AMSGrad
+    and Adamax and with the decay for AdamW; None for those it has none for (AdaDelta, Lion,
+    or an optimizer of one's own)."""
     rule = _rule(optimizer, hyperparameters)
     return None if rule is None else rule[:2]
 
@@ -226,11 +243,20 @@ def _rule(optimizer: str, hyperparameters: dict) -> tuple[float, str, str] | Non
         return value, "lambda_max", f"(2+2β)/{below}"
     if optimizer in ("rmsprop", "adagrad"):
         return 2.0 / eta, "preconditioned lambda_max", "2/η"
-    if optimizer == "adam":
+    if optimizer in ("adam", "adamax"):  # Adamax: the same momentum, D = u in place of Adam's
         beta_1 = float(values["beta_1"])
         value = (2.0 + 2.0 * beta_1) / ((1.0 - beta_1) * eta)
         return value, "preconditioned lambda_max", "(2+2β₁)/((1−β₁)η)"
-    return None
+    if optimizer == "adamw":
+        # Adam's with the decay w <- (1 - eta lambda) w outside the momentum: on a quadratic of
+        # preconditioned curvature a (D frozen), the step's matrix [[1 - eta lambda - eta (1 -
+        # b1) a, -eta b1], [(1 - b1) a, b1]] has an eigenvalue -1 at a = (1 + b1)(2 - eta
+        # lambda) / ((1 - b1) eta): Adam's threshold, lowered by the share (1 - eta lambda / 2).
+        beta_1 = float(values["beta_1"])
+        decay = eta * float(values["weight_decay_rate"])
+        value = (1.0 + beta_1) * (2.0 - decay) / ((1.0 - beta_1) * eta)
+        return value, "preconditioned lambda_max", "(1+β₁)(2−ηλ)/((1−β₁)η)"
+    return None  # AdaDelta, Lion (a sign has no linear threshold) and any other
 
 
 EDGE = (0.9, 1.25)

@@ -132,12 +132,106 @@ def test_each_threshold_is_where_our_optimizer_turns_unstable_on_a_quadratic(opt
     assert run_on_quadratic(optimizer, curvature, 1.05 * critical, **hyper) > 1e3
 
 
+# Adam's family with a huge epsilon: D = sqrt(v_hat) + epsilon (Adamax: u = max(b2 u, |g| + eps))
+# stays within 1e-4 of epsilon while |g| <= 4e3, so the preconditioner is frozen, as the
+# thresholds assume, and the preconditioned curvature is curvature / epsilon.
+FROZEN = 1e8
+
+
+def run_late_on_quadratic(optimizer: str, curvature: float, rate: float, **hyper):
+    """(|w| at the end, the largest |w| on the way) after 300 steps of our optimizer on f(w) =
+    curvature / 2 * w^2 from w = 1, once the bias corrections have faded, as the thresholds
+    assume: the step counter starts at 10,000 (early on, m / (1 - b1^t) is up to 10 times m,
+    and so is the step). An unstable run grows until |g| is of the order of epsilon, where the
+    preconditioner no longer stays frozen and holds it: its largest |w| tells."""
+    weight = keras.Variable(np.ones(1, "float64"), dtype="float64")
+    opt = optimizers.get(optimizer, learning_rate=rate, **hyper)
+    opt.build([weight])
+    opt.iterations.assign(10_000)
+    largest = 1.0
+    for _ in range(300):
+        opt.apply_gradients([(curvature * weight.value, weight)])
+        largest = max(largest, float(abs(weight.numpy()[0])))
+    return float(abs(weight.numpy()[0])), largest
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "hyper"),
+    [
+        ("adam", {}),
+        ("adam", {"amsgrad": True}),
+        # lambda of the order of the preconditioned curvature 4e-8: eta lambda = 1.65 at the
+        # threshold, which is then 5.8 times lower than Adam's
+        ("adamw", {"weight_decay_rate": 1e-8}),
+        ("adamw", {"weight_decay_rate": 1e-8, "amsgrad": True, "beta_1": 0.5}),
+        ("adamax", {}),
+    ],
+)
+def test_adams_family_turns_unstable_at_its_threshold_with_a_frozen_preconditioner(
+    optimizer, hyper
+):
+    curvature = 4.0
+    hyper = {"epsilon": FROZEN, **hyper}
+    preconditioned = curvature / FROZEN
+
+    def excess(eta):  # the threshold falls as eta grows: one root
+        return sharpness.threshold(optimizer, {"learning_rate": eta, **hyper})[0] - preconditioned
+
+    low, high = 1.0, 1e12
+    for _ in range(200):
+        middle = (low * high) ** 0.5
+        low, high = (middle, high) if excess(middle) > 0 else (low, middle)
+    critical = low
+    assert sharpness.threshold(optimizer, {"learning_rate": critical, **hyper})[1] == (
+        "preconditioned lambda_max"
+    )
+    below, _ = run_late_on_quadratic(optimizer, curvature, 0.95 * critical, **hyper)
+    assert below < 1e-3
+    _, above = run_late_on_quadratic(optimizer, curvature, 1.05 * critical, **hyper)
+    assert above > 1e3
+
+
+def test_the_preconditioner_of_each_adaptive_optimizer_reads_its_own_state():
+    weight = keras.Variable(np.ones(3, "float32"))
+    steps = [np.array([3.0, -0.5, 1.0], "float32"), np.array([0.1, 0.1, -4.0], "float32")]
+
+    def stepped(name, **hyper):
+        opt = optimizers.get(name, learning_rate=0.01, **hyper)
+        for g in steps:
+            opt.apply_gradients([(tf.constant(g), weight)])
+        return opt
+
+    g1, g2 = (s.astype(np.float64) for s in steps)
+    # Adam, b2 = 0.5: v = 0.25 g1^2 + 0.5 g2^2; AMSGrad keeps max(0.5 g1^2, v); both / (1 - 0.25)
+    v = 0.25 * g1**2 + 0.5 * g2**2
+    for name, hyper in (("adam", {}), ("adamw", {"weight_decay_rate": 0.1})):
+        plain = sharpness.preconditioner(stepped(name, beta_2=0.5, **hyper), [weight])
+        np.testing.assert_allclose(plain[0], np.sqrt(v / 0.75) + 1e-7, rtol=1e-6)
+        amsgrad = sharpness.preconditioner(
+            stepped(name, beta_2=0.5, amsgrad=True, **hyper), [weight]
+        )
+        v_max = np.maximum(0.5 * g1**2, v)
+        assert np.any(v_max > v)  # the maximum is not v itself here
+        np.testing.assert_allclose(amsgrad[0], np.sqrt(v_max / 0.75) + 1e-7, rtol=1e-6)
+    # Adamax, b2 = 0.5: u = max(0.5 (|g1| + eps), |g2| + eps), epsilon already inside.
+    adamax = sharpness.preconditioner(stepped("adamax", beta_2=0.5), [weight])
+    u = np.maximum(0.5 * (np.abs(g1) + 1e-7), np.abs(g2) + 1e-7)
+    np.testing.assert_allclose(adamax[0], u, rtol=1e-6)
+    assert sharpness.preconditioner(stepped("lion"), [weight]) is None
+
+
 def test_thresholds_of_the_table():
     assert sharpness.threshold("sgd", {"learning_rate": 0.1}) == (pytest.approx(20.0), "lambda_max")
     adam = sharpness.threshold("adam", {"learning_rate": 0.001})
     assert adam[0] == pytest.approx(38 / 0.001) and adam[1] == "preconditioned lambda_max"
     assert sharpness.threshold("rmsprop", {"learning_rate": 0.01})[0] == pytest.approx(200.0)
     assert sharpness.threshold("adadelta", {"learning_rate": 1.0}) is None
+    assert sharpness.threshold("lion", {"learning_rate": 1e-4}) is None
+    # AMSGrad and Adamax: Adam's; AdamW: Adam's times (1 - eta lambda / 2) = 0.99995 here.
+    assert sharpness.threshold("adam", {"learning_rate": 0.001, "amsgrad": True}) == adam
+    assert sharpness.threshold("adamax", {"learning_rate": 0.002})[0] == pytest.approx(38 / 0.002)
+    adamw = sharpness.threshold("adamw", {"learning_rate": 0.001})
+    assert adamw == (pytest.approx(38 / 0.001 * (1 - 0.001 * 0.01 / 2)), adam[1])
     assert sharpness.threshold("no-such-optimizer", {"learning_rate": 1.0}) is None
 
 
@@ -152,7 +246,11 @@ def test_thresholds_of_the_table():
         ("rmsprop", {}, "2/η"),
         ("adagrad", {}, "2/η"),
         ("adam", {}, "(2+2β₁)/((1−β₁)η)"),
+        ("adam", {"amsgrad": True}, "(2+2β₁)/((1−β₁)η)"),
+        ("adamax", {}, "(2+2β₁)/((1−β₁)η)"),
+        ("adamw", {}, "(1+β₁)(2−ηλ)/((1−β₁)η)"),
         ("adadelta", {}, None),
+        ("lion", {}, None),
     ],
 )
 def test_each_threshold_is_written_as_its_row_of_the_table(optimizer, hyper, written):
