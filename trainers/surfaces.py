@@ -158,6 +158,9 @@ SURFACES: tuple[Surface, ...] = (
             "adadelta": 10.0,
             "rmsprop": 0.05,
             "adam": 0.1,
+            "adamw": 0.1,
+            "adamax": 0.1,
+            "lion": 0.03,
         },
     ),
     Surface(
@@ -179,6 +182,9 @@ SURFACES: tuple[Surface, ...] = (
             "adadelta": 10.0,
             "rmsprop": 0.01,
             "adam": 0.1,
+            "adamw": 0.1,
+            "adamax": 0.1,
+            "lion": 0.01,
         },
     ),
     Surface(
@@ -200,6 +206,9 @@ SURFACES: tuple[Surface, ...] = (
             "adadelta": 10.0,
             "rmsprop": 0.01,
             "adam": 0.05,
+            "adamw": 0.05,
+            "adamax": 0.05,
+            "lion": 0.01,
         },
     ),
     Surface(
@@ -226,6 +235,9 @@ SURFACES: tuple[Surface, ...] = (
             "adadelta": 3.0,
             "rmsprop": 0.05,
             "adam": 0.1,
+            "adamw": 0.1,
+            "adamax": 0.1,
+            "lion": 0.03,
         },
     ),
     Surface(
@@ -247,6 +259,9 @@ SURFACES: tuple[Surface, ...] = (
             "adadelta": 1.0,
             "rmsprop": 0.01,
             "adam": 0.02,
+            "adamw": 0.02,
+            "adamax": 0.02,
+            "lion": 0.01,
         },
     ),
     Surface(
@@ -268,6 +283,9 @@ SURFACES: tuple[Surface, ...] = (
             "adadelta": 10.0,
             "rmsprop": 0.01,
             "adam": 0.05,
+            "adamw": 0.05,
+            "adamax": 0.05,
+            "lion": 0.01,
         },
     ),
 )

@@ -25,6 +25,9 @@ COLORS = {
     "adadelta": QColor(120, 220, 40),
     "rmsprop": QColor(60, 110, 255),
     "adam": QColor(235, 60, 235),
+    "adamw": QColor(170, 100, 50),
+    "adamax": QColor(255, 150, 200),
+    "lion": QColor(0, 170, 140),
 }
 
 
