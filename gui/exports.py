@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QColor, QGuiApplication, QPainter
 from PySide6.QtWidgets import QApplication, QMenu
 
 from gui import recent
-from trainers.errors import DescentError
+from trainers.errors import DescentError, TrainingError
 from trainers.exports import export_curves, write_config_toml
 
 # pyqtgraph (and gui.plots, which imports it) load when a figure is first drawn, not with the
@@ -237,7 +237,6 @@ def write_plot_images(
 
     A failure to write raises TrainingError naming the file, as a failed save does.
     """
-    from trainers.errors import TrainingError
 
     ensure_application()
     stem = Path(stem)
@@ -289,6 +288,10 @@ class RunExports(QObject):
         self.plots_action.triggered.connect(self._on_export_plots)
         self.config_action = self._action("Export configuration (TOML)...", "exportConfigAction")
         self.config_action.triggered.connect(self._on_export_config)
+        self.script_action = self._action(
+            "Export as a Keras script (run.py)...", "exportScriptAction"
+        )
+        self.script_action.triggered.connect(self._on_export_script)
         self.menu.addSeparator()
         self.tensorboard_action = self._action("Write TensorBoard logs...", "tensorboardAction")
         self.tensorboard_action.setCheckable(True)
@@ -308,6 +311,10 @@ class RunExports(QObject):
         has_run = self.window.last_result is not None and self.window.last_result.info is not None
         for action in (self.curves_action, self.plots_action, self.config_action):
             action.setEnabled(has_run)
+        result = self.window.last_result
+        self.script_action.setEnabled(
+            has_run and result.model is not None and bool(result.initial_weights)
+        )
 
     def _last_run(self):
         result = self.window.last_result
@@ -355,6 +362,18 @@ class RunExports(QObject):
         """Write the last run's settings as TOML, which `main.py train --config` reruns."""
         return self._export(lambda result: [write_config_toml(result.config, path)])
 
+    def export_script(self, folder: str | Path) -> list[Path]:
+        """Write the last run as run.py and run_data.npz into `folder`: a plain Keras script
+        that trains it again (`trainers.script`)."""
+        from trainers.script import write_script
+
+        def write(result):
+            if result.model is None or not result.initial_weights:
+                raise TrainingError("This run kept no model to rebuild a script from.")
+            return write_script(result, folder)
+
+        return self._export(write)
+
     def set_tensorboard_dir(self, folder: str | None) -> None:
         """Write TensorBoard logs of the next runs under `folder` (None: stop writing them)."""
         self.tensorboard_dir = folder or None
@@ -392,6 +411,9 @@ class RunExports(QObject):
         self._ask(
             self.export_config, "Export the configuration (TOML)", "run.toml", "TOML (*.toml)"
         )
+
+    def _on_export_script(self) -> None:
+        self._ask(self.export_script, "Export the run as a Keras script (a folder for run.py)")
 
     def _on_tensorboard_toggled(self, on: bool) -> None:
         if not on:

@@ -95,3 +95,29 @@ def test_an_export_that_cannot_be_written_shows_the_reason(qtbot, window, tmp_pa
     assert window.exports.export_curves(blocker / "csv") == []
     assert "Cannot write the curves" in window.banner.label.text()
     assert window.banner.label.property("severity") == "error"
+
+
+def test_export_as_a_script_writes_run_py_that_trains_the_run_again(qtbot, window, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert train_and_wait(qtbot, window, epochs=2) == "completed"
+    result = window.last_result
+    window.exports.menu.aboutToShow.emit()
+    assert window.findChild(QAction, "exportScriptAction").isEnabled()
+    paths = window.exports.export_script(tmp_path / "script")
+    assert {p.name for p in paths} == {"run.py", "run_data.npz"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "script" / "run.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    steps = read_csv(tmp_path / "script" / "run_steps.csv")
+    np.testing.assert_allclose([float(r["loss"]) for r in steps], result.step_losses, rtol=1e-6)
