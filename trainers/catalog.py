@@ -198,7 +198,8 @@ _ADAM_RULE = (
     "v <- b2 * v + (1 - b2) * g * g\n"
     "m^ = m / (1 - b1^t) ;  v^ = v / (1 - b2^t)\n"
     "w <- w - eta * m^ / (sqrt(v^) + eps)\n"
-    "amsgrad: vmax <- max(vmax, v) ;  v^ = vmax / (1 - b2^t)"
+    "amsgrad: vmax <- max(vmax, v)\n"
+    "         v^ = vmax / (1 - b2^t)"
 )
 
 
