@@ -12,6 +12,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ["DESCENT_OFFLINE"] = "1"
 # Runs are recorded in a run library: one for this test session, never the user's own.
 os.environ["DESCENT_RUNS_DIR"] = tempfile.mkdtemp(prefix="descent-runs-")
+# Nor the user's plugin folder (platformdirs' config folder): a plugin there is not the tests'.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="descent-config-")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
