@@ -453,6 +453,9 @@ class MainWindow(QMainWindow):
         self._set_running(False)
         self._on_redraw(everything=True)
         severity = "warning" if result is not None and result.status == "diverged" else "error"
+        from gui.plugins_dialog import broken_run_message
+
+        message = broken_run_message(message, result)  # a plugin's bug: its traceback kept
         # A run that could not start (its data, most often) is withdrawn as the data's message.
         self.banner.show_message(message, severity, about="dataset" if result is None else "")
         self.show_status("Run failed" if severity == "error" else "Run diverged")

@@ -68,8 +68,21 @@ def summary(loaded: list[plugins.Plugin]) -> str:
 
 
 def failures_text(loaded: list[plugins.Plugin]) -> str:
-    """Every failed plugin's path and full traceback."""
-    return "\n\n".join(f"{p.path}\n{p.error}" for p in loaded if not p.ok)
+    """Every failed plugin's path and full traceback, and those of the runs one broke."""
+    texts = [f"{p.path}\n{p.error}" for p in loaded if not p.ok]
+    texts += [f"{p.path} broke a run:\n{text}" for p in loaded for text in p.broke]
+    return "\n\n".join(texts)
+
+
+def broken_run_message(message: str, result) -> str:
+    """A failed run's message; where a plugin's optimizer or loss raised, it says so and
+    keeps the traceback for Help > Plugins."""
+    if result is None or not result.traceback:
+        return message
+    plugin = plugins.note_broken_run(result.config.optimizer, result.config.loss, result.traceback)
+    if plugin is None:
+        return message
+    return f"{message} (plugin {plugin.path.name}: Help > Plugins shows the traceback)"
 
 
 class PluginsDialog(QDialog):

@@ -92,6 +92,8 @@ class RunResult:
     model: Any = None
     # (step, lambda_max, threshold or None) of each sharpness measurement (sharpness_every)
     sharpness: list[tuple[int, float, float | None]] = field(default_factory=list)
+    traceback: str = ""
+    """An unexpected error's traceback (a plugin's bug, say), for a details box; else empty."""
 
     @property
     def ok(self) -> bool:

@@ -103,6 +103,8 @@ class Plugin:
     module_name: str = ""
     classes: dict[str, str] = field(default_factory=dict)
     """catalog name -> class name."""
+    broke: list[str] = field(default_factory=list)
+    """The tracebacks of the runs it broke mid-run (`note_broken_run`)."""
 
     @property
     def ok(self) -> bool:
@@ -181,6 +183,15 @@ def unload(plugin: Plugin) -> None:
 def origin(name: str) -> Plugin | None:
     """The loaded plugin that registered catalog entry `name`, if any."""
     return next((p for p in LOADED if p.ok and name in p.classes), None)
+
+
+def note_broken_run(optimizer: str, loss: str | None, traceback_text: str) -> Plugin | None:
+    """The plugin whose optimizer or loss a run that ended in an unexpected error used, with
+    the traceback kept in its `broke`; None when neither is a plugin's."""
+    plugin = origin(optimizer) or (origin(loss) if loss else None)
+    if plugin is not None and traceback_text:
+        plugin.broke.append(traceback_text)
+    return plugin
 
 
 class PluginError(Exception):

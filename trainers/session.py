@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import keras
@@ -107,6 +108,7 @@ class TrainingSession:
             result.status, result.message = "failed", str(exc)
         except Exception as exc:  # the run must end in a message, never a dead worker
             result.status, result.message = "failed", unexpected_error(exc)
+            result.traceback = traceback.format_exc()
         result.duration_s = time.perf_counter() - started
         if result.ok:
             self._emit(events.Finished(self.key, result))

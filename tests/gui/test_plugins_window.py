@@ -64,3 +64,48 @@ def test_the_window_takes_its_plugin_files_and_leaves_qt_its_options():
         ["a.py", "b.py"],
     )
     assert commands.dispatch(["--plugin", "a.py"], environ={"DISPLAY": ":0"})[0] == commands.WINDOW
+
+
+MID_RUN = '''
+import keras
+
+
+class Exploding(keras.optimizers.Optimizer):
+    """Raises in its update: a bug that shows only once a run trains."""
+
+    def __init__(self, learning_rate=0.01, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise RuntimeError("the plugin broke mid-run")
+'''
+
+
+def test_a_plugin_that_breaks_mid_run_is_reported_with_its_traceback(
+    qtbot, settings, plugin_folder
+):
+    write(plugin_folder, "exploding.py", MID_RUN)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.sig_ready, timeout=RUN_TIMEOUT):
+        pass
+    combo = win.findChild(QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("exploding"))
+    with qtbot.waitSignal(win.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(win.findChild(QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == "failed"
+    message = win.banner.label.text()
+    assert "the plugin broke mid-run" in message and "plugin exploding.py" in message
+    dialog = PluginsDialog(win.plugins, win)
+    qtbot.addWidget(dialog)
+    details = dialog.details.toPlainText()
+    assert "exploding.py broke a run" in details and "Traceback" in details
+    assert 'raise RuntimeError("the plugin broke mid-run")' in details
+    # Descent goes on: the next run, with one of ours, trains.
+    combo.setCurrentIndex(combo.findData("sgd"))
+    win.findChild(QSpinBox, "epochsSpin").setValue(2)
+    with qtbot.waitSignal(win.sig_run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(win.findChild(QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == "completed"
+    win.close()
