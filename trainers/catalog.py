@@ -370,6 +370,119 @@ OPTIMIZERS: list[OptimizerInfo] = [
     ),
 ]
 
+
+# -------------------------------------------------------------- Keras's own, as references
+KERAS_BUILTIN = "Keras built-in"
+"""How a Keras built-in optimizer is marked wherever it is listed."""
+
+
+def _keras(name: str, display: str, summary: str, params: tuple[Param, ...]) -> OptimizerInfo:
+    return OptimizerInfo(
+        f"keras_{name.lower()}",
+        f"{display} ({KERAS_BUILTIN})",
+        f"Keras's own keras.optimizers.{name}: its rule is Keras's (see keras.io), not "
+        "written out here.",
+        summary,
+        params,
+        implementation=f"keras.optimizers:{name}",
+    )
+
+
+_EPS_KERAS = Param("epsilon", 1e-7, _EPS, low=0.0, low_open=True, log_scale=True)
+_KERAS_DECAY = Param(
+    "weight_decay", 0.004, "lambda: Keras's decoupled weight decay of each step", low=0.0
+)
+
+KERAS_BUILTINS: list[OptimizerInfo] = [
+    _keras(
+        "AdamW",
+        "AdamW",
+        "Keras's AdamW, as a reference for ours.",
+        (_lr(0.001), _BETA_1, _BETA_2, _EPS_KERAS, _KERAS_DECAY, _AMSGRAD),
+    ),
+    _keras(
+        "Nadam",
+        "Nadam",
+        "Adam with Nesterov momentum (Dozat 2016).",
+        (_lr(0.001), _BETA_1, _BETA_2, _EPS_KERAS),
+    ),
+    _keras(
+        "Lion",
+        "Lion",
+        "Keras's Lion (Chen et al. 2023), as a reference for ours.",
+        (_lr(0.001), _rate("beta_1", 0.9, "b1"), _rate("beta_2", 0.99, "b2")),
+    ),
+    _keras(
+        "Lamb",
+        "LAMB",
+        "Adam with each layer's step scaled to its weights' norm (You et al. 2019).",
+        (_lr(0.001), _BETA_1, _BETA_2, _EPS_KERAS),
+    ),
+    _keras(
+        "Adafactor",
+        "Adafactor",
+        "Second moments kept as row and column factors (Shazeer and Stern 2018).",
+        (
+            _lr(0.001),
+            Param("beta_2_decay", -0.8, "the decay exponent of the second moments", high=0.0),
+            Param(
+                "epsilon_1",
+                1e-30,
+                "epsilon 1: added to the squared gradients",
+                low=0.0,
+                low_open=True,
+                log_scale=True,
+            ),
+            Param(
+                "epsilon_2", 0.001, "epsilon 2: the smallest relative step", low=0.0, log_scale=True
+            ),
+            Param(
+                "clip_threshold",
+                1.0,
+                "the largest root-mean-square of an update",
+                low=0.0,
+                low_open=True,
+            ),
+            Param("relative_step", True, "true: the rate shrinks as 1/sqrt(step)", kind="bool"),
+        ),
+    ),
+    _keras(
+        "Muon",
+        "Muon",
+        "Momentum orthogonalized by Newton-Schulz steps for 2-D weights, Adam for the rest "
+        "(Jordan et al. 2024).",
+        (
+            _lr(0.001),
+            _rate("momentum", 0.95, "beta: momentum of the orthogonalized updates"),
+            _rate("adam_beta_1", 0.9, "b1 of the Adam part"),
+            _rate("adam_beta_2", 0.999, "b2 of the Adam part"),
+            Param("adam_weight_decay", 0.004, "weight decay of the Adam part", low=0.0),
+            _EPS_KERAS,
+            Param("ns_steps", 5, "Newton-Schulz iterations", kind="int", low=1, high=20),
+            Param("nesterov", True, "true: Nesterov momentum", kind="bool"),
+        ),
+    ),
+    _keras(
+        "ScheduleFreeAdamW",
+        "Schedule-Free AdamW",
+        "AdamW without a schedule: it trains at an interpolation and evaluates on the average "
+        "of its iterates (Defazio et al. 2024); Descent evaluates and saves the averaged weights.",
+        (
+            _lr(0.0025),
+            _BETA_1,
+            _BETA_2,
+            Param("epsilon", 1e-8, _EPS, low=0.0, low_open=True, log_scale=True),
+            Param("warmup_steps", 0, "steps over which the rate rises from 0", kind="int", low=0),
+        ),
+    ),
+]
+"""Keras's own optimizers, offered in comparisons and benchmarks as references (not in the
+side panel, and not in the test tables our own rules meet)."""
+
+AVERAGED = frozenset({"keras_schedulefreeadamw"})
+"""Optimizers whose weights for evaluation are an average that the optimizer keeps (schedule-
+free): evaluation and the saved model use those (`trainers.session`)."""
+
 # --------------------------------------------------------------------------------------- losses
 
 _FROM_LOGITS = Param(
@@ -620,8 +733,14 @@ def losses_for(task: str) -> list[LossInfo]:
 
 
 def optimizer_info(name: str) -> OptimizerInfo:
-    """The catalog entry of optimizer `name`; ValueError listing the known names otherwise."""
-    return _lookup(OPTIMIZERS, name, "optimizer")
+    """The catalog entry of optimizer `name` (ours, a plugin's or a Keras built-in);
+    ValueError listing the known names otherwise."""
+    return _lookup([*OPTIMIZERS, *KERAS_BUILTINS], name, "optimizer")
+
+
+def comparable_optimizers() -> list[OptimizerInfo]:
+    """What a comparison or a benchmark can choose: ours and plugins', then Keras's own."""
+    return [*OPTIMIZERS, *KERAS_BUILTINS]
 
 
 def loss_info(name: str) -> LossInfo:
@@ -640,7 +759,7 @@ def _lookup(entries, name: str, what: str):
 def implementation_modules() -> list[str]:
     """The modules the entries name ("module:attribute"): what a packager must bundle, since
     they are imported by name when first used, not by an import statement."""
-    named = [entry.implementation for entry in (*OPTIMIZERS, *LOSSES)]
+    named = [entry.implementation for entry in (*OPTIMIZERS, *KERAS_BUILTINS, *LOSSES)]
     named += [entry.loader or _KIND_LOADERS[entry.kind] for entry in DATASETS]
     return sorted({name.partition(":")[0] for name in named if isinstance(name, str)})
 
@@ -712,7 +831,11 @@ def unregister(entry: OptimizerInfo | LossInfo | DatasetInfo) -> None:
 
 __all__ = [
     "DATASETS",
+    "AVERAGED",
     "DEFAULT_LOSS",
+    "KERAS_BUILTIN",
+    "KERAS_BUILTINS",
+    "comparable_optimizers",
     "DatasetInfo",
     "Implementations",
     "dataset_info",

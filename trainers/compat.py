@@ -160,6 +160,19 @@ def _train_state(model: keras.Model, extra_state: Any) -> list:
     )
 
 
+def schedule_free_average(optimizer, variables: list) -> list:
+    """The averaged weights x of a schedule-free optimizer (Keras's ScheduleFreeAdamW), which
+    it keeps implicitly: the model holds y = (1 - b1) z + b1 x and the optimizer z (its
+    `_momentums`), so x = (y - (1 - b1) z) / b1. One array per variable, in their order."""
+    beta_1 = float(optimizer.beta_1)
+    out = []
+    for variable in variables:
+        z = optimizer._momentums[optimizer._get_variable_index(variable)]
+        y = keras.ops.convert_to_numpy(variable)
+        out.append((y - (1.0 - beta_1) * keras.ops.convert_to_numpy(z)) / beta_1)
+    return out
+
+
 def _unique(variables: list) -> list:
     seen: set[int] = set()
     kept = []
@@ -205,6 +218,12 @@ def problems() -> list[str]:
         found.append(_moved("keras.losses.Loss._dtype_policy"))
     if _gradient_registry() is None:
         found.append(_moved("tensorflow.python.framework.ops._gradient_registry._registry"))
+    averaging = keras.optimizers.ScheduleFreeAdamW()
+    averaging.build(model.trainable_variables)
+    try:
+        schedule_free_average(averaging, model.trainable_variables)
+    except (AttributeError, TypeError, ValueError):
+        found.append(_moved("keras.optimizers.ScheduleFreeAdamW._momentums"))
     return found
 
 

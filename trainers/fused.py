@@ -29,7 +29,7 @@ import time
 import keras
 import numpy as np
 
-from trainers import build, compat, events, stacked
+from trainers import build, catalog, compat, events, stacked
 from trainers.config import RunConfig
 from trainers.control import JobControl
 from trainers.datasets import Dataset
@@ -68,6 +68,8 @@ def fusable(config: RunConfig) -> str | None:
         return "a run with a time budget trains alone, on its own clock"
     if config.sharpness_every:
         return "a run that tracks its sharpness trains alone"
+    if config.optimizer in catalog.AVERAGED:
+        return "a schedule-free run trains alone: its validation swaps in its averaged weights"
     return None
 
 

@@ -161,6 +161,8 @@ class TrainingSession:
             )
         if self.on_snapshot is not None:
             callbacks.append(_Snapshots(self.on_snapshot, self.snapshot_every, reporter))
+        if config.optimizer in catalog.AVERAGED:
+            callbacks.append(_AveragedWeights())
         # Traced and compiled here, so the training clock (from the reporter's start) counts
         # updates, not the second or more of tracing the first call of `fit` would carry.
         self._status("Preparing the training step...")
@@ -217,6 +219,38 @@ class _SharpnessProbe(keras.callbacks.Callback):
         value, bound, quantity = found
         self.reporter.result.sharpness.append((step, value, bound))
         self.emit(events.SharpnessMeasured(self.key, step, value, bound, quantity))
+
+
+class _AveragedWeights(keras.callbacks.Callback):
+    """For an optimizer that evaluates on an average it keeps (schedule-free): each
+    validation pass, and the model once trained (what is saved), use the averaged weights;
+    training goes on from the weights it trains at."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept = None
+
+    def _average(self) -> None:
+        variables = self.model.trainable_variables
+        averaged = compat.schedule_free_average(self.model.optimizer, variables)
+        self.kept = [keras.ops.convert_to_numpy(v) for v in variables]
+        for variable, value in zip(variables, averaged, strict=True):
+            variable.assign(value)
+
+    def on_test_begin(self, logs=None):
+        if self.model.optimizer.built:
+            self._average()
+
+    def on_test_end(self, logs=None):
+        if self.kept is not None:
+            for variable, value in zip(self.model.trainable_variables, self.kept, strict=True):
+                variable.assign(value)
+            self.kept = None
+
+    def on_train_end(self, logs=None):
+        if self.model.optimizer.built:
+            self._average()
+            self.kept = None
 
 
 def flat_weights(model) -> np.ndarray:

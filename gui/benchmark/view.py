@@ -105,7 +105,7 @@ class BenchmarkView(QWidget):
         """Offer the optimizers registered since the list was built (plugins), unticked."""
         known = {self.optimizers_list.item(i).data(Qt.ItemDataRole.UserRole)
                  for i in range(self.optimizers_list.count())}  # fmt: skip
-        for info in catalog.OPTIMIZERS:
+        for info in catalog.comparable_optimizers():
             if info.name not in known:
                 item = QListWidgetItem(info.display_name)
                 item.setData(Qt.ItemDataRole.UserRole, info.name)
@@ -128,7 +128,7 @@ class BenchmarkView(QWidget):
             "Problems",
         )
         self.optimizers_list = _checklist(
-            [(o.name, o.display_name) for o in catalog.OPTIMIZERS],
+            [(o.name, o.display_name) for o in catalog.comparable_optimizers()],
             set(DEFAULT_OPTIMIZERS),
             "Optimizers",
         )

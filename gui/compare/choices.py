@@ -218,7 +218,7 @@ class CompareChoices(QWidget):
         layout.addWidget(note)
         layout.addStretch(1)
 
-        _fill(self.optimizer_list, catalog.OPTIMIZERS, set(DEFAULT_OPTIMIZERS))
+        _fill(self.optimizer_list, catalog.comparable_optimizers(), set(DEFAULT_OPTIMIZERS))
         _fit_rows(self.optimizer_list, self.optimizer_list.count())
         self.show_losses(None)
         guard_inputs(self)
@@ -236,7 +236,7 @@ class CompareChoices(QWidget):
 
     def refresh_optimizers(self) -> None:
         """Offer the optimizers registered since the list was built (plugins); ticks stay."""
-        _fill(self.optimizer_list, catalog.OPTIMIZERS, set(self.checked_optimizers()))
+        _fill(self.optimizer_list, catalog.comparable_optimizers(), set(self.checked_optimizers()))
         _fit_rows(self.optimizer_list, self.optimizer_list.count())
 
     def set_optimizers(self, names: Iterable[str]) -> None:

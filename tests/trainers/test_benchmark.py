@@ -145,3 +145,15 @@ def test_a_time_budget_ends_every_trial_on_its_own_clock(quadratic):
 def test_a_time_budget_must_be_a_positive_number_of_seconds(quadratic, seconds):
     with pytest.raises(ConfigError, match="time budget"):
         spec(quadratic, seconds=seconds).validate()
+
+
+def test_keras_builtins_are_benchmarked_beside_ours(quadratic):
+    """Keras's own optimizers, as references, get the same protocol: trials over their rate,
+    the best rerun over the seeds (a schedule-free one trains alone)."""
+    job = spec(quadratic, optimizers=["adam", "keras_nadam", "keras_schedulefreeadamw"],
+               spaces={}, trials=2, seeds=2)  # fmt: skip
+    result = BenchmarkSession(job, lambda e: None).run()
+    tuned = {trial.optimizer for trial in result.trials}
+    assert tuned == {"adam", "keras_nadam", "keras_schedulefreeadamw"}
+    completed = [t for t in result.trials if t.row.status == "completed"]
+    assert {t.optimizer for t in completed} == tuned

@@ -89,6 +89,11 @@ def catalog_text(origins: dict[str, str] | None = None) -> str:
         lines.append(f"  {info.name:<10} {info.display_name}: {equation}{mark(info.name)}")
         for p in info.params:
             lines.append(f"      {p.name}={p.default}  {p.range_text()}: {p.help}")
+    lines += ["", f"{catalog.KERAS_BUILTIN} optimizers, as references (compare and benchmark)"]
+    for info in catalog.KERAS_BUILTINS:
+        lines.append(f"  {info.name:<24} {info.display_name}: {info.summary}")
+        for p in info.params:
+            lines.append(f"      {p.name}={p.default}  {p.range_text()}: {p.help}")
     lines += ["", "Losses (fits: tasks)"]
     for loss in catalog.LOSSES:
         opts = ", ".join(f"{p.name}={p.default}" for p in loss.params)
