@@ -69,5 +69,5 @@ def test_the_side_panel_is_built_before_tensorflow_loads():
         "    'losses': panel.loss_combo.count()}))\n"
     )
     assert seen["heavy"] == []
-    assert seen["optimizers"] == seen["catalog"] == 7
+    assert seen["optimizers"] == seen["catalog"] == 10
     assert seen["dataset"] == "moons" and seen["losses"] == 3  # moons: the binary losses

@@ -189,7 +189,7 @@ class BenchmarkView(QWidget):
         for button in (self.run_button, self.stop_button, self.save_button):
             buttons.addWidget(button)
         form.addRow(buttons)
-        self.optimizers_list.setMaximumHeight(20 * 5 + 8)  # scrolls: 7 optimizers, 5 shown
+        self.optimizers_list.setMaximumHeight(20 * 5 + 8)  # scrolls: 10 optimizers, 5 shown
         self.problems_list.setMaximumHeight(20 * 5 + 8)
         self.run_button.setEnabled(False)
         self.stop_button.setEnabled(False)

@@ -27,7 +27,18 @@ from trainers.session import TrainingSession
 
 HERE = Path(__file__).resolve().parent
 RTOL, ATOL = 1e-5, 1e-6
-ALL_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam")
+ALL_OPTIMIZERS = (
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "adadelta",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "adamax",
+    "lion",
+)
 
 
 def run_script(args: list[str], timeout: float = 240) -> dict:
@@ -76,10 +87,10 @@ def test_cli_trains_mirrored_and_saves_the_setting(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("dataset", "loss", "names"),
     [
-        ("sine", "mse", ALL_OPTIMIZERS[:4]),
-        ("sine", "mse", ALL_OPTIMIZERS[4:]),
-        ("blobs", "categorical_crossentropy", ALL_OPTIMIZERS[:4]),
-        ("blobs", "categorical_crossentropy", ALL_OPTIMIZERS[4:]),
+        ("sine", "mse", ALL_OPTIMIZERS[:5]),
+        ("sine", "mse", ALL_OPTIMIZERS[5:]),
+        ("blobs", "categorical_crossentropy", ALL_OPTIMIZERS[:5]),
+        ("blobs", "categorical_crossentropy", ALL_OPTIMIZERS[5:]),
     ],
 )
 def test_two_replicas_match_one_device(dataset, loss, names):

@@ -64,7 +64,7 @@ def test_view_builds_with_named_controls(view):
         assert widget.accessibleName()
     assert view.objectName() == "surfaceView"
     assert view.findChild(object, "surfacePathLossPlot") is view.loss_plot
-    assert view.optimizer_list.topLevelItemCount() == 7
+    assert view.optimizer_list.topLevelItemCount() == 10
     assert view.checked_optimizers() == ["sgd", "momentum", "rmsprop", "adam"]
     assert view.lesson_label.text() == view.surface.lesson
     assert "Click" in view.note_label.text()
