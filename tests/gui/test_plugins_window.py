@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QSpinBox
 from gui import MainWindow
 from gui.plugins_dialog import PluginsDialog
 from tests.trainers import plugin_files
-from tests.trainers.plugin_files import BROKEN, SIGN_SGD, write
+from tests.trainers.plugin_files import BROKEN, FROM_SIGNATURE, SIGN_SGD, write
 
 RUN_TIMEOUT = 180_000
 plugin_folder = plugin_files.plugin_folder  # the fixture: a temporary plugin folder
@@ -20,6 +20,7 @@ plugin_folder = plugin_files.plugin_folder  # the fixture: a temporary plugin fo
 def test_a_plugin_is_offered_trains_and_a_broken_one_is_shown(qtbot, settings, plugin_folder):
     write(plugin_folder, "sign_sgd.py", SIGN_SGD)
     write(plugin_folder, "raises.py", BROKEN["raises.py"])
+    write(plugin_folder, "damped.py", FROM_SIGNATURE)  # an optimizer and a regression loss
     win = MainWindow(settings=settings)
     qtbot.addWidget(win)
     win.show()
@@ -29,6 +30,12 @@ def test_a_plugin_is_offered_trains_and_a_broken_one_is_shown(qtbot, settings, p
     assert combo.findData("sign_sgd") >= 0
     offered = win.compare_view.choices.optimizer_list
     assert "Sign SGD" in [offered.item(i).text() for i in range(offered.count())]
+    win.compare_view.choices.show_losses("regression")
+    losses = win.compare_view.choices.loss_list
+    assert "MeanQuartic" in [losses.item(i).text() for i in range(losses.count())]
+    assert win.panel.select_dataset("sine")
+    qtbot.waitUntil(lambda: win.panel.loss_combo.findData("mean_quartic") >= 0, timeout=RUN_TIMEOUT)
+    assert win.panel.select_dataset("moons")
     bench = win.benchmark_view.optimizers_list
     assert "Sign SGD" in [bench.item(i).text() for i in range(bench.count())]
     message = win.banner.label.text()
