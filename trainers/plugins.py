@@ -242,6 +242,8 @@ def _load(plugin: Plugin) -> None:
                 f"{path}: another plugin already registered a class named {cls.__name__}"
             )
         entry = entry_for(cls, described.get(cls.__name__, {}), keras)
+        if isinstance(entry, OptimizerInfo) and _known_optimizer(entry.name):
+            raise PluginError(f"{path}: the catalog already has optimizer {entry.name!r}")
         catalog.register(entry)  # ValueError if the catalog has the name: the plugin fails
         entries.append(entry)
         plugin.entries = tuple(entries)
@@ -316,6 +318,15 @@ def _param(name: str, spec: dict) -> Param:
         log_scale=bool(spec.get("log_scale", False)),
         search=tuple(search) if search else None,
     )
+
+
+def _known_optimizer(name: str) -> bool:
+    """Whether `name` is an optimizer of the catalog already (ours, a Keras built-in ...)."""
+    try:
+        catalog.optimizer_info(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _still_loaded(cls) -> bool:

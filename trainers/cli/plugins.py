@@ -97,9 +97,11 @@ def cmd_check_plugin(args, out=None) -> int:
 
 
 def _kind(name: str) -> str:
-    if any(o.name == name for o in catalog.OPTIMIZERS):
-        return "optimizer"
-    if any(loss.name == name for loss in catalog.LOSSES):
-        return "loss"
-    known = ", ".join(e.name for e in (*catalog.OPTIMIZERS, *catalog.LOSSES))
+    for kind, lookup in (("optimizer", catalog.optimizer_info), ("loss", catalog.loss_info)):
+        try:
+            lookup(name)  # ours, a plugin's, or (an optimizer) a Keras built-in
+            return kind
+        except ValueError:
+            continue
+    known = ", ".join(e.name for e in (*catalog.comparable_optimizers(), *catalog.LOSSES))
     raise ValueError(f"check-plugin: no optimizer or loss {name!r}. Known: {known}.")
