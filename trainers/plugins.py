@@ -26,6 +26,7 @@ class name; every key is optional::
                     "kind": "float",             # float, int, bool or choice ("choices": [...])
                     "log_scale": True,           # shown and tuned on a log scale
                     "search": [1e-4, 1.0],       # the range a benchmark tunes it over
+                                                 #   (a rate's default: 1e-2 to 1e3 x it)
                     "meaning": "eta: how far each update moves the weights",
                 },
             },
@@ -305,6 +306,13 @@ def _param(name: str, spec: dict) -> Param:
         "bool" if isinstance(default, bool) else "int" if isinstance(default, int) else "float"
     )
     search = spec.get("search")
+    if (
+        search is None
+        and name == "learning_rate"
+        and isinstance(default, int | float)
+        and default > 0
+    ):
+        search = (default * 1e-2, default * 1e3)  # as ours: two decades below, three above
     return Param(
         name,
         default,

@@ -29,6 +29,7 @@ def test_a_plugin_in_the_folder_is_in_the_catalog_list_and_help(plugin_folder, c
     assert "Sign SGD" in line and f"plugin sign_sgd.py, plugin folder: {path}" in line
     info = catalog.optimizer_info("sign_sgd")
     assert info.params[0].default == 0.01 and info.params[0].log_scale
+    assert info.params[0].search == pytest.approx((1e-4, 10.0))
     assert plugins.origin("sign_sgd").path == path
     from trainers.cli.parser import build_parser
 
