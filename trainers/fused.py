@@ -70,6 +70,10 @@ def fusable(config: RunConfig) -> str | None:
         return "a run that tracks its sharpness trains alone"
     if config.optimizer in catalog.AVERAGED:
         return "a schedule-free run trains alone: its validation swaps in its averaged weights"
+    from trainers import plugins
+
+    if plugins.origin(config.optimizer) or plugins.origin(config.loss):
+        return "a plugin's optimizer or loss trains alone: a bug in it ends only its own run"
     return None
 
 
@@ -332,8 +336,11 @@ class FusedGroup:
             for result in results:
                 result.status, result.message = "failed", str(exc)
         except Exception as exc:  # the job must end in a message, never a dead worker
+            import traceback
+
             for result in results:
                 result.status, result.message = "failed", unexpected_error(exc)
+                result.traceback = traceback.format_exc()
         duration = time.perf_counter() - started
         for (key, _label, _config), result in zip(self.members, results, strict=True):
             result.duration_s = duration

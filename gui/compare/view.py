@@ -33,6 +33,7 @@ from gui.compare.bands import SeedBand
 from gui.compare.choices import CompareChoices
 from gui.compare.races import Race, RacePlots
 from gui.compare.table import ResultsTable
+from gui.plugins_dialog import broken_run_message
 from gui.settings import Setting
 from gui.widgets import column, guard_inputs, named, scrolled
 from gui.widgets.banner import MessageBanner
@@ -410,7 +411,8 @@ class CompareView(QWidget):
 
     def _on_run_finished(self, race: Race, result, message: str) -> None:
         race.status = result.status if result is not None else "failed"
-        race.message = result.message if result is not None else message
+        # a plugin's bug: the message names it, Help > Plugins keeps the traceback
+        race.message = broken_run_message(result.message, result) if result is not None else message
         if result is not None:
             race.summary = summarize(race.label, result, self._target)
         self._show_row(race)

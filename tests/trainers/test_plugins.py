@@ -169,3 +169,36 @@ def test_the_top_level_help_loads_no_plugin(plugin_folder, capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert not any(p.path.parent == plugin_folder for p in plugins.LOADED)
+
+
+EXPLODING = '''
+import keras
+
+
+class Exploding(keras.optimizers.Optimizer):
+    """Raises in its update: a bug that shows only once a run trains."""
+
+    def __init__(self, learning_rate=0.01, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise RuntimeError("the plugin broke mid-run")
+'''
+
+
+def test_a_plugin_that_breaks_in_a_comparison_ends_only_its_own_run(plugin_folder, tmp_path):
+    from trainers.compare import CompareSession
+    from trainers.config import RunConfig
+    from trainers.fused import fusable
+    from trainers.plans import plan
+
+    plugin = plugins.load_plugin(write(tmp_path, "exploding.py", EXPLODING))
+    assert plugin.ok, plugin.error
+    runs = plan(RunConfig(dataset="moons", epochs=2), optimizers=["sgd", "exploding", "adam"])
+    assert "plugin" in fusable(runs[1][1]) and fusable(runs[0][1]) is None
+    session = CompareSession(runs, engine="auto")
+    rows = session.run()
+    assert [row.status for row in rows] == ["completed", "failed", "completed"]
+    broken = session.results[1][1]
+    assert "the plugin broke mid-run" in broken.message
+    assert "Traceback" in broken.traceback and "update_step" in broken.traceback
