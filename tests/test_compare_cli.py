@@ -33,6 +33,8 @@ def test_compare_optimizers_writes_a_folder_per_run_and_the_summary(tmp_path, ca
             *RUN_FILES,
             "model.keras",
             "model.json",
+            "run.py",  # the run as a plain Keras script (trainers.script)
+            "run_data.npz",
         }
     optimizers = [json.loads((out / f / "config.json").read_text()) for f in folders]
     assert [d["config"]["optimizer"] for d in optimizers] == ["sgd", "momentum", "adam"]
