@@ -49,11 +49,19 @@ def format_logs(logs: dict[str, float]) -> str:
     return "  ".join(f"{k} {logs[k]:.4f}" for k in history_columns(logs))
 
 
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on rather than show (escape codes,
+    carriage returns, bells, line breaks) written as its Python escape: a run named
+    "\x1b[2J" is printed as that, not obeyed. Letters of every script stay as they are."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
 def aligned_table(columns: Sequence[Column], items: Sequence[Any], right: Sequence[bool]) -> str:
     """A plain-text table: a title line, then one line per item, columns two spaces apart;
-    column i right-aligned where `right[i]` (numbers), else left-aligned."""
+    column i right-aligned where `right[i]` (numbers), else left-aligned. Every cell is
+    `printable`."""
     cells = [[title for title, _ in columns]]
-    cells += [[cell(item) for _, cell in columns] for item in items]
+    cells += [[printable(cell(item)) for _, cell in columns] for item in items]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     lines = []
     for line in cells:
@@ -172,4 +180,4 @@ def format_details(record: RunRecord, curves: RunCurves | None = None) -> str:
         for i, epoch in enumerate(curves.epochs.tolist()):
             values = [cell(float(curves.history[k][i])).rjust(12) for k in keys]
             lines.append("  " + "  ".join([str(epoch).rjust(5), *values]))
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)

@@ -7,7 +7,7 @@ import json
 import sys
 
 from trainers.cli.exits import EXIT_OK
-from trainers.cli.output import format_details, format_table
+from trainers.cli.output import format_details, format_table, printable
 from trainers.cli.train import open_library
 
 
@@ -49,11 +49,11 @@ def cmd_runs(args: argparse.Namespace, out=None) -> int:
                 w(format_details(record, curves) + "\n")
         elif action == "rename":
             library.rename(args.run, " ".join(args.name))
-            w(f"Run {args.run} is now named {library.get(args.run).name!r}.\n")
+            w(f"Run {args.run} is now named {printable(repr(library.get(args.run).name))}.\n")
         elif action == "tag":
             change = library.remove_tags if args.remove else library.add_tags
             tags = change(args.run, args.tags)
-            w(f"Run {args.run} tags: {', '.join(tags) or '(none)'}\n")
+            w(f"Run {args.run} tags: {printable(', '.join(tags)) or '(none)'}\n")
         elif action == "delete":
             for run_id in args.runs:
                 library.get(run_id)  # every id checked before anything is deleted

@@ -15,6 +15,7 @@ every sqlite3 error into a RunLibraryError that names the file and says what to 
 
 from __future__ import annotations
 
+import operator
 import os
 import socket
 import sqlite3
@@ -121,6 +122,16 @@ ORDERS = {
 
 class RunLibraryError(DescentError):
     """The run library could not be opened, read or written, or a run asked for is not there."""
+
+
+MAX_ID = 2**63 - 1
+"""The largest id SQLite's INTEGER holds."""
+
+
+def printable_id(run_id) -> str:
+    """An id as a message shows it: short, whatever was passed."""
+    text = repr(run_id)
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 # ----------------------------------------------------------------------------------- location
@@ -370,7 +381,18 @@ class RunLibrary:
             )
 
     def get(self, run_id: int) -> RunRecord:
-        """One run by id; RunLibraryError when there is none."""
+        """One run by id; RunLibraryError when there is none (an id that is not a whole
+        number, or one past what SQLite can hold, included: every method taking an id comes
+        through here)."""
+        try:
+            known = 0 < operator.index(run_id) <= MAX_ID and not isinstance(run_id, bool)
+        except TypeError:
+            known = False
+        if not known:
+            raise RunLibraryError(
+                f"There is no run {printable_id(run_id)} in the run library {self.path}: a "
+                "run's id is a whole number from 1 up, and `descent runs` lists the runs there."
+            )
         with self._guard("read"):
             record = queries.select_run(self._db, run_id)
         if record is None:

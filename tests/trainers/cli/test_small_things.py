@@ -94,3 +94,52 @@ def test_the_notes_on_the_learning_rate_are_printed(tmp_path, capsys):
     assert cli.main([*compare, "--no-model", "--out", str(tmp_path / "d")]) == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
     assert len(notes) == 1 and "learning rate 10" in notes[0]
+
+
+def test_an_id_too_large_or_not_a_run_is_a_message_not_an_overflow(tmp_path, capsys):
+    library = str(tmp_path / "library")
+    train = ["train", "--dataset", "moons", "--epochs", "1", "--quiet", "--no-model"]
+    assert cli.main([*train, "--runs-dir", library]) == 0
+    capsys.readouterr()
+    for argv in (
+        ["runs", "show", "99999999999999999999"],
+        ["runs", "rename", "99999999999999999999", "x"],
+        ["runs", "tag", "-3", "keep"],
+        ["runs", "delete", "1", "0"],
+    ):
+        assert cli.main([*argv, "--runs-dir", library]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("descent: There is no run") and "Traceback" not in err, err
+        assert len(err) < 300
+    assert cli.main(["runs", "show", "1", "--runs-dir", library]) == 0  # not deleted
+
+    from trainers.runs import RunLibrary, RunLibraryError
+
+    with RunLibrary(tmp_path / "library") as opened:
+        for bad in (10**20, 2**63, 0, -1, "1", 1.0, True, None):
+            try:
+                opened.get(bad)
+            except RunLibraryError as exc:
+                assert "There is no run" in str(exc)
+            else:
+                raise AssertionError(f"get({bad!r}) returned a run")
+        assert opened.get(1).id == 1
+
+
+def test_run_names_with_terminal_escape_codes_are_printed_escaped(tmp_path, capsys):
+    library = str(tmp_path / "library")
+    train = ["train", "--dataset", "moons", "--epochs", "1", "--quiet", "--no-model"]
+    assert cli.main([*train, "--runs-dir", library]) == 0
+    hostile = "clear \x1b[2J\x1b]0;owned\x07 bell\r back"  # (the \r: whitespace, folded)
+    assert cli.main(["runs", "rename", "1", hostile, "--runs-dir", library]) == 0
+    assert cli.main(["runs", "tag", "1", "t\x1b[31mred", "--runs-dir", library]) == 0
+    assert cli.main(["runs", "--runs-dir", library]) == 0
+    assert cli.main(["runs", "show", "1", "--runs-dir", library]) == 0
+    out = capsys.readouterr().out
+    for control in ("\x1b", "\x07", "\r"):
+        assert control not in out
+    assert "clear \\x1b[2J\\x1b]0;owned\\x07 bell back" in out  # shown, not obeyed
+    assert "t\\x1b[31mred" in out
+    from trainers.cli.output import printable
+
+    assert printable("Adam à 0.01 — 学习") == "Adam à 0.01 — 学习"  # letters of every script stay
