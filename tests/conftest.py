@@ -14,6 +14,8 @@ os.environ["DESCENT_OFFLINE"] = "1"
 os.environ["DESCENT_RUNS_DIR"] = tempfile.mkdtemp(prefix="descent-runs-")
 # Nor the user's plugin folder (platformdirs' config folder): a plugin there is not the tests'.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="descent-config-")
+# Nor the user's message log (trainers.messages).
+os.environ["DESCENT_LOG_DIR"] = tempfile.mkdtemp(prefix="descent-log-")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

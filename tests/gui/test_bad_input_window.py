@@ -79,3 +79,25 @@ def test_a_bad_setting_is_refused_before_any_run_and_can_be_corrected(qtbot, win
         assert not window.running and find(window, QPushButton, "trainButton").isEnabled()
     hidden.setText("8")
     assert train_and_wait(qtbot, window) == "completed"
+
+
+def test_a_huge_message_is_shown_short_with_the_whole_of_it_in_details(
+    qtbot, tmp_path, monkeypatch
+):
+    from gui.widgets.banner import MessageBanner
+    from trainers import messages
+
+    monkeypatch.setenv("DESCENT_LOG_DIR", str(tmp_path))
+    banner = MessageBanner()
+    qtbot.addWidget(banner)
+    huge = "Unknown setting " + ", ".join(f"'k{i}'" for i in range(50_000))
+    banner.show_message(huge, "error")
+    assert len(banner.label.text()) <= messages.MAX_SHOWN
+    assert "more characters" in banner.label.text()
+    assert banner.details_button.isVisibleTo(banner)
+    box = banner.show_details()
+    qtbot.addWidget(box)
+    assert box.detailedText() == huge  # under the log's cap: whole
+    assert "'k49999'" in messages.log_path().read_text()
+    banner.show_message("A short one.", "info")
+    assert banner.label.text() == "A short one." and not banner.details_button.isVisibleTo(banner)

@@ -95,8 +95,9 @@ def main(
     except DescentError as exc:
         # On bad input the message is the whole story; a failed save after training exits 1.
         from trainers.errors import TrainingError
+        from trainers.messages import for_user
 
-        print(f"descent: {exc}", file=sys.stderr)
+        print(f"descent: {for_user(str(exc))}", file=sys.stderr)
         return EXIT_FAILED if isinstance(exc, TrainingError) else EXIT_BAD_INPUT
     parser.print_help()
     return EXIT_BAD_INPUT

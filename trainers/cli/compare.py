@@ -16,6 +16,7 @@ from trainers.cli.output import aligned_table, format_logs, format_number, steps
 from trainers.cli.parser import config_from_args
 from trainers.cli.train import open_library, start_tensorflow, warn_unrecorded
 from trainers.errors import DescentError
+from trainers.messages import for_user
 from trainers.parsing import float_list, split_list
 
 
@@ -195,14 +196,14 @@ class _CompareProgress:
 
         label = self.labels.get(index) or self.planned[index]
         folder = self.args.out / folder_name(label, self.taken)
-        self.say(f"  {result.status}: {result.message} -> {folder}")
+        self.say(f"  {result.status}: {for_user(result.message)} -> {folder}")
         try:
             save_run(result, folder, save_model=not self.args.no_model)
             if not self.args.no_model and result.model is not None:
                 self.folders[index] = folder
         except DescentError as exc:  # keep going: the other runs and the summary still count
             self.save_errors.append(str(exc))
-            print(f"descent: {exc}", file=sys.stderr)
+            print(f"descent: {for_user(str(exc))}", file=sys.stderr)
 
 
 def make_out_folder(out: Path) -> None:

@@ -21,6 +21,7 @@ from trainers.cli.exits import EXIT_FAILED, EXIT_OK
 from trainers.cli.output import format_logs, steps_per_epoch_text
 from trainers.cli.parser import config_from_args
 from trainers.errors import DescentError
+from trainers.messages import for_user
 
 
 class _Progress:
@@ -197,7 +198,7 @@ def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) ->
     val = result.final("val_loss")
     val_text = f", val_loss {val:.4f}" if val is not None else ""
     print(
-        f"{result.status}: {result.message}{final}{val_text} "
+        f"{result.status}: {for_user(result.message)}{final}{val_text} "
         f"[{len(losses)} step points, {result.duration_s:.1f} s]"
         + (f" -> {args.out}" if args.out else "")
     )

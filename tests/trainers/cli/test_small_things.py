@@ -143,3 +143,28 @@ def test_run_names_with_terminal_escape_codes_are_printed_escaped(tmp_path, caps
     from trainers.cli.output import printable
 
     assert printable("Adam à 0.01 — 学习") == "Adam à 0.01 — 学习"  # letters of every script stay
+
+
+def test_a_huge_message_is_printed_short_and_kept_whole_in_the_log(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DESCENT_LOG_DIR", str(tmp_path / "log"))
+    config = {"dataset": "moons", **{f"setting_{i}": 1 for i in range(20_000)}}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(config))
+    assert cli.main(["train", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("descent: ") and "Unknown setting" in err
+    assert len(err) < 600, len(err)
+    assert "more characters" in err and str(tmp_path / "log" / "messages.log") in err
+    kept = (tmp_path / "log" / "messages.log").read_text()
+    assert "setting_19999" in kept and "setting_0" in kept  # the whole of it
+
+
+def test_the_message_log_keeps_at_most_a_megabyte_of_one_message(tmp_path, monkeypatch):
+    from trainers import messages
+
+    monkeypatch.setenv("DESCENT_LOG_DIR", str(tmp_path))
+    shown = messages.for_user("x" * 5_000_000)
+    assert len(shown) < 600 and "more characters" in shown
+    size = messages.log_path().stat().st_size
+    assert messages.LOG_CAP < size < messages.LOG_CAP + 1000
+    assert messages.for_user("short and sweet") == "short and sweet"
