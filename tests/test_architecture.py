@@ -19,6 +19,7 @@ PLAIN = (
     "trainers.events",
     "trainers.parsing",
     "trainers.plans",
+    "trainers.memory",
     "trainers.messages",
     "trainers.plugin_folder",
     "trainers.summary",

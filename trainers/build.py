@@ -42,7 +42,37 @@ def check_run(config: RunConfig, data: Dataset) -> str:
     check_architecture(config.architecture, data)
     if config.model_path:
         build_run_model(config, data, name)
+    else:
+        check_memory(config, data, name)
     return name
+
+
+def memory_estimate(config: RunConfig, data: Dataset, loss: str):
+    """`trainers.memory.Estimate` of training the default network of `config` on `data`."""
+    from trainers import memory
+
+    from_logits = bool(config.loss_options.get("from_logits", False))
+    outputs = models.output_spec(data.task, loss, data.n_classes, from_logits).units
+    cnn = len(data.input_shape) == 3 and config.architecture != "mlp"
+    weights, per_sample = memory.default_network(
+        tuple(data.input_shape), tuple(config.hidden_layers), outputs, cnn
+    )
+    batch = batch_size(config, len(data.x_train))
+    amsgrad = bool(config.hyperparameters.get("amsgrad", False))
+    return memory.estimate(config.optimizer, amsgrad, weights, per_sample, batch, VALIDATION_BATCH)
+
+
+def check_memory(config: RunConfig, data: Dataset, loss: str, available: int | None = None) -> None:
+    """Refuse a default network too big for the memory available (`available` bytes, default
+    what the machine has now), with the estimate, before it is built."""
+    from trainers import memory
+
+    layers = ", ".join(str(units) for units in config.hidden_layers) or "none"
+    memory.check_fits(
+        memory_estimate(config, data, loss),
+        memory.available_bytes() if available is None else available,
+        f"This network (hidden layers {layers}, on {data.name})",
+    )
 
 
 def batch_size(config: RunConfig, n_train: int) -> int:
