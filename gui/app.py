@@ -31,6 +31,9 @@ def run_app(argv: list[str]) -> int:
 
     app.setWindowIcon(QIcon(str(ICON)))
     window = MainWindow()
+    from gui.signals import close_on_signals
+
+    close_on_signals(window)  # Ctrl+C and SIGTERM close it as its close button does
     window.show()
     status = app.exec()
     # By now the window has saved its settings and joined the engine thread. Tearing down the

@@ -334,3 +334,36 @@ def test_the_loss_surfaces_tab_is_built_when_first_shown(window):
     window.view_tabs.setCurrentIndex(0)
     window.view_tabs.setCurrentWidget(window.surface_tab)
     assert window.surface_view is view  # made once
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_signal_closes_the_window_as_its_close_button_does(qtbot, settings, signum):
+    import os
+    import signal
+
+    from gui.signals import close_on_signals
+    from trainers.runs import RunLibrary, default_runs_dir
+
+    number = getattr(signal, signum)
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    try:
+        assert close_on_signals(win) is not None
+        win.show()
+        with qtbot.waitSignal(win.sig_ready, timeout=RUN_TIMEOUT):
+            pass
+        find(win, QSpinBox, "epochsSpin").setValue(4321)
+        qtbot.mouseClick(find(win, QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: win.training.step_plot.buffer.n > 0, timeout=RUN_TIMEOUT)
+        os.kill(os.getpid(), number)
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=30_000)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert win.closed_by_signal == number
+    assert not win.worker_thread.isRunning()  # the run stopped, the engine thread joined
+    assert int(settings.value("form/epochs")) == 4321  # settings saved
+    with RunLibrary(default_runs_dir()) as library:
+        latest = library.list_runs(order="started", descending=True, limit=1)[0]
+    assert latest.epochs == 4321 and latest.status == "stopped"

@@ -252,11 +252,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
     make_out_folder(args.out)
     progress = _CompareProgress(args, runs)
     library, recording = open_recording(args.runs_dir, f"compare -> {args.out}")
+    from trainers.cli.signals import StopOnSignals, exit_code
+    from trainers.control import JobControl
+
+    control = JobControl()
     session = CompareSession(
-        runs, tee(recording, progress), target_loss=args.target_loss, engine=args.engine
+        runs,
+        tee(recording, progress),
+        target_loss=args.target_loss,
+        engine=args.engine,
+        control=control,
     )
+    stopping = StopOnSignals(control)
     try:
-        rows = session.run()
+        with stopping:
+            rows = session.run()
     finally:
         if recording is not None:
             for key, recorder in recording.recorders.items():
@@ -276,4 +286,4 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(group_table(groups, args.target_loss))
     print(f"-> {args.out / 'summary.csv'}")
     completed = all(row.status == "completed" for row in rows)
-    return EXIT_OK if completed and not progress.save_errors else EXIT_FAILED
+    return exit_code(stopping, EXIT_OK if completed and not progress.save_errors else EXIT_FAILED)

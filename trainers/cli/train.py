@@ -165,20 +165,35 @@ def write_plots(result, out: Path, draw: PlotDrawer | None) -> None:
 
 
 def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) -> int:
-    """Train one run; EXIT_OK when it completed, EXIT_FAILED when it failed or diverged."""
+    """Train one run; EXIT_OK when it completed, EXIT_FAILED when it failed or diverged, 130
+    or 143 when Ctrl+C or SIGTERM stopped it (`trainers.cli.signals`: saved as stopped)."""
     if args.plots and args.out is None:
         raise DescentError("--plots draws the curves into the --out folder: add --out DIR.")
-    config = config_from_args(args)
-    start_tensorflow()
-    from trainers.events import RunKey, tee
-    from trainers.runs import LibraryRecording
-    from trainers.session import TrainingSession
+    from trainers.cli.signals import StopOnSignals
+    from trainers.control import JobControl
+
+    control = JobControl()
+    with StopOnSignals(control) as stopping:  # from here to the end: saving too
+        config = config_from_args(args)
+        start_tensorflow()
+        from trainers.events import tee
+        from trainers.runs import LibraryRecording
+        from trainers.session import TrainingSession
+
+        progress = _Progress(args.quiet)
+        library = open_library(args.runs_dir, required=False)
+        recording = None if library is None else LibraryRecording(library, source="cli")
+        session = TrainingSession(
+            config, tee(recording, progress), tensorboard_dir=args.tensorboard, control=control
+        )
+        return _train_and_save(args, session, library, recording, draw_plots, stopping)
+
+
+def _train_and_save(args, session, library, recording, draw_plots, stopping) -> int:
+    from trainers.cli.signals import exit_code
+    from trainers.events import RunKey
     from trainers.storage import save_run
 
-    progress = _Progress(args.quiet)
-    library = open_library(args.runs_dir, required=False)
-    recording = None if library is None else LibraryRecording(library, source="cli")
-    session = TrainingSession(config, tee(recording, progress), tensorboard_dir=args.tensorboard)
     result = session.run()
     logs_error = session.tensorboard_log.error if session.tensorboard_log else None
     if logs_error:  # the run went on without its logs: say so, it is not a failed run
@@ -202,4 +217,4 @@ def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) ->
         f"[{len(losses)} step points, {result.duration_s:.1f} s]"
         + (f" -> {args.out}" if args.out else "")
     )
-    return EXIT_OK if result.ok else EXIT_FAILED
+    return exit_code(stopping, EXIT_OK if result.ok else EXIT_FAILED)
