@@ -14,7 +14,7 @@ from pathlib import Path
 from trainers.cli.exits import EXIT_FAILED, EXIT_OK
 from trainers.cli.output import aligned_table, format_logs, format_number, steps_per_epoch_text
 from trainers.cli.parser import config_from_args
-from trainers.cli.train import open_library, start_tensorflow, warn_unrecorded
+from trainers.cli.train import make_out_folder, open_library, start_tensorflow, warn_unrecorded
 from trainers.errors import DescentError
 from trainers.messages import for_user
 from trainers.parsing import float_list, split_list
@@ -204,16 +204,6 @@ class _CompareProgress:
         except DescentError as exc:  # keep going: the other runs and the summary still count
             self.save_errors.append(str(exc))
             print(f"descent: {for_user(str(exc))}", file=sys.stderr)
-
-
-def make_out_folder(out: Path) -> None:
-    """Create --out (and its parents), or a DescentError saying why not."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DescentError(
-            f"Cannot create the folder {out}: {exc.strerror or exc}. Choose one you can write to."
-        ) from None
 
 
 def open_recording(runs_dir: Path | None, group: str):

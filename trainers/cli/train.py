@@ -164,6 +164,28 @@ def write_plots(result, out: Path, draw: PlotDrawer | None) -> None:
         ) from None
 
 
+def make_out_folder(out: Path) -> None:
+    """Create --out (and its parents) and check a file can be written in it, before anything
+    trains; else a DescentError saying why not (a file of that name, a parent that is a file,
+    a folder that cannot be written)."""
+    import tempfile
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DescentError(
+            f"--out {out} is a file, not a folder: choose a folder (it is made if missing)."
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise DescentError(
+            f"Cannot write into the folder {out}: {exc.strerror or exc}. Choose one you can "
+            "write to."
+        ) from None
+
+
 def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) -> int:
     """Train one run; EXIT_OK when it completed, EXIT_FAILED when it failed or diverged, 130
     or 143 when Ctrl+C or SIGTERM stopped it (`trainers.cli.signals`: saved as stopped)."""
@@ -175,6 +197,8 @@ def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) ->
     control = JobControl()
     with StopOnSignals(control) as stopping:  # from here to the end: saving too
         config = config_from_args(args)
+        if args.out is not None:  # a folder that cannot take the run: said before training
+            make_out_folder(Path(args.out))
         start_tensorflow()
         from trainers.events import tee
         from trainers.runs import LibraryRecording

@@ -168,3 +168,17 @@ def test_the_message_log_keeps_at_most_a_megabyte_of_one_message(tmp_path, monke
     size = messages.log_path().stat().st_size
     assert messages.LOG_CAP < size < messages.LOG_CAP + 1000
     assert messages.for_user("short and sweet") == "short and sweet"
+
+
+def test_an_out_folder_that_cannot_take_the_run_is_refused_before_training(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
+    for out, words in ((a_file, "is a file, not a folder"), (a_file / "run", "Not a directory")):
+        argv = ["train", "--dataset", "moons", "--epochs", "3", "--out", str(out)]
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert words in err and "epoch 1/3" not in err, err  # nothing trained
+    assert a_file.read_text() == "not a folder"  # left as it was
+    argv = ["compare", "--dataset", "moons", "--optimizers", "sgd", "--out", str(a_file)]
+    assert cli.main(argv) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
