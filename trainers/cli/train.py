@@ -164,13 +164,14 @@ def write_plots(result, out: Path, draw: PlotDrawer | None) -> None:
         ) from None
 
 
-def make_out_folder(out: Path) -> None:
+def make_out_folder(out: Path, keep: bool = True) -> None:
     """Create --out (and its parents) and check a file can be written in it, before anything
     trains; else a DescentError saying why not (a file of that name, a parent that is a file,
     a folder that cannot be written)."""
     import tempfile
 
     out = Path(out)
+    made = [p for p in (out, *out.parents) if not p.exists()]  # what mkdir will make
     if out.exists() and not out.is_dir():
         raise DescentError(
             f"--out {out} is a file, not a folder: choose a folder (it is made if missing)."
@@ -179,6 +180,9 @@ def make_out_folder(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
+        if not keep:  # only checked: a run refused later leaves nothing behind
+            for folder in made:
+                folder.rmdir()
     except OSError as exc:
         raise DescentError(
             f"Cannot write into the folder {out}: {exc.strerror or exc}. Choose one you can "
@@ -198,7 +202,7 @@ def cmd_train(args: argparse.Namespace, draw_plots: PlotDrawer | None = None) ->
     with StopOnSignals(control) as stopping:  # from here to the end: saving too
         config = config_from_args(args)
         if args.out is not None:  # a folder that cannot take the run: said before training
-            make_out_folder(Path(args.out))
+            make_out_folder(Path(args.out), keep=False)
         start_tensorflow()
         from trainers.events import tee
         from trainers.runs import LibraryRecording
